@@ -1,0 +1,1 @@
+"""Piccolo tables, migrations and the service functions that own every transaction."""

@@ -1,0 +1,99 @@
+"""What the live layer persists: the outbox and per-topic counters, alerts, idempotency records.
+
+Events carry (topic, seq, epoch) so a client that saw a gap can ask for what it missed.
+"""
+
+from datetime import UTC, datetime
+from functools import partial
+
+from piccolo.columns import (
+    JSONB,
+    UUID,
+    BigInt,
+    BigSerial,
+    Bytea,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+from db.tables.ipd import IpdAdmission
+from db.tables.lab import LabTest
+from db.tables.patients import Patient
+from db.tables.users import User
+from domain.alerts import AlertKind, AlertSeverity, AlertStatus
+
+_now = partial(datetime.now, UTC)
+
+
+class OutboxEvent(Table, tablename="outbox_events"):
+    """An event written in the same transaction as the change it describes."""
+
+    id = BigSerial(primary_key=True)
+    # Indexed by the unique (topic, seq) of the migration, which serves replay by topic.
+    topic = Varchar(length=200, default=None)
+    seq = BigInt(default=None)
+    epoch = Varchar(length=64, default=None)
+    event_type = Varchar(length=100, default=None)
+    payload = JSONB(default="{}")
+    created_at = Timestamptz(index=True)
+    # Null until the relay has published it to Redis (partial index in the migration).
+    published_at = Timestamptz(null=True, default=None)
+
+
+class TopicCounter(Table, tablename="topic_counters"):
+    """The last sequence number given out on a topic, locked (FOR UPDATE) to take the next."""
+
+    topic = Varchar(length=200, primary_key=True, default=None)
+    seq = BigInt(default=0)
+    epoch = Varchar(length=64, default=None)
+
+
+class Alert(Table, tablename="alerts"):
+    id = UUID(primary_key=True)
+    kind = Varchar(length=30, choices=AlertKind, default=None)
+    severity = Varchar(length=20, choices=AlertSeverity, default=None)
+    status = Varchar(length=20, choices=AlertStatus, default=AlertStatus.RAISED, index=True)
+    patient_id = ForeignKey(references=Patient, null=False, on_delete=OnDelete.restrict, index=True)
+    admission_id = ForeignKey(references=IpdAdmission, null=True, on_delete=OnDelete.restrict, index=True)
+    lab_test_id = ForeignKey(references=LabTest, null=True, on_delete=OnDelete.restrict, index=True)
+    target_user_id = ForeignKey(references=User, null=False, on_delete=OnDelete.restrict, index=True)
+    message = Text(default=None)
+    raised_at = Timestamptz()
+    acknowledged_at = Timestamptz(null=True, default=None)
+    acknowledged_by = ForeignKey(references=User, null=True, on_delete=OnDelete.restrict)
+    action_taken = Text(null=True, default=None)
+    escalation_level = Integer(default=0)
+    # When the escalation timer fires if nobody acknowledges; claimed with SKIP LOCKED.
+    escalate_at = Timestamptz(null=True, default=None, index=True)
+    updated_at = Timestamptz(auto_update=_now)
+
+
+class AlertEvent(Table, tablename="alert_events"):
+    """The history of one alert: raised, delivered, seen, escalated, acknowledged..."""
+
+    id = UUID(primary_key=True)
+    alert_id = ForeignKey(references=Alert, null=False, on_delete=OnDelete.restrict, index=True)
+    event = Varchar(length=30, default=None)
+    actor_id = ForeignKey(references=User, null=True, on_delete=OnDelete.restrict)
+    at = Timestamptz()
+    detail = JSONB(default="{}")
+
+
+class IdempotencyRecord(Table, tablename="idempotency_records"):
+    """The stored answer to a creating POST, replayed when the same Idempotency-Key comes again."""
+
+    id = UUID(primary_key=True)
+    key = Varchar(length=200, default=None)
+    # Indexed by the unique (user_id, key) of the migration.
+    user_id = ForeignKey(references=User, null=False, on_delete=OnDelete.restrict)
+    method = Varchar(length=10, default=None)
+    path = Varchar(length=500, default=None)
+    request_hash = Varchar(length=64, default=None)
+    status_code = Integer(default=None)
+    response_body = Bytea(null=True, default=None)
+    created_at = Timestamptz(index=True)
