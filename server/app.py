@@ -13,6 +13,7 @@ from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from channels.broker import broker_for
@@ -76,6 +77,7 @@ def create_app(config: Settings | None = None) -> Litestar:
             title="Hospital Live API",
             version="0.1.0",
             path="/api/schema",
+            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),

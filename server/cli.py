@@ -49,9 +49,19 @@ async def _grant_app_role(config: Settings) -> None:
 
 
 def seed(config: Settings) -> None:
+    asyncio.run(_seed(config))
+
+
+async def _seed(config: Settings) -> None:
+    from db.connection import close_pool, start_pool
     from db.seed import seed_demo_hospital
 
-    asyncio.run(seed_demo_hospital(config))
+    await start_pool()
+    try:
+        summary = await seed_demo_hospital(demo_password=config.demo_password)
+    finally:
+        await close_pool()
+    log.info("demo hospital seeded: %s", summary.describe())
 
 
 def serve(config: Settings) -> None:

@@ -24,6 +24,14 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     ),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
+# The Swagger UI page loads its script and styles from a CDN; only that page may.
+DOCS_CSP = (
+    b"content-security-policy",
+    b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data:; frame-ancestors 'none'",
+)
+_API_HEADERS = [*SECURITY_HEADERS]
+_DOCS_HEADERS = [h for h in SECURITY_HEADERS if h[0] != b"content-security-policy"] + [DOCS_CSP]
 # Patient data must never sit in a shared or browser cache: every API answer is no-store.
 NO_STORE = (b"cache-control", b"no-store")
 
@@ -41,7 +49,7 @@ def security_headers_middleware(app: ASGIApp) -> ASGIApp:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 headers = [h for h in message.get("headers", []) if h[0].lower() != b"cache-control" or not is_api]
-                headers.extend(SECURITY_HEADERS)
+                headers.extend(_DOCS_HEADERS if scope["path"].startswith("/api/schema/swagger") else _API_HEADERS)
                 if is_api:
                     headers.append(NO_STORE)
                 message = {**message, "headers": headers}

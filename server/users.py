@@ -11,7 +11,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Request, get, post, put
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from db import auth as auth_service
 from db import users as users_service
@@ -121,9 +121,9 @@ _admin = [requires(Permission.USERS_MANAGE)]
 
 @get("/api/users", guards=_admin, tags=["users"], summary="List staff accounts")
 async def list_users(
-    role: Role | None = None,
-    limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-    offset: Annotated[int, Parameter(ge=0)] = 0,
+    role: Annotated[Role | None, QueryParameter()] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+    offset: Annotated[int, QueryParameter(ge=0)] = 0,
 ) -> UsersOut:
     rows, total = await users_service.list_users(role=role, limit=limit, offset=offset)
     return UsersOut(users=[user_out(r) for r in rows], total=total)
@@ -251,15 +251,15 @@ class AuditLogOut(msgspec.Struct, rename="camel"):
 
 @get("/api/audit-log", guards=[requires(Permission.AUDIT_READ)], tags=["audit"], summary="The audit trail")
 async def audit_log(
-    user_id: Annotated[UUID | None, Parameter(query="userId")] = None,
-    table_names: Annotated[str | None, Parameter(query="tableNames")] = None,
-    start_date: Annotated[datetime | None, Parameter(query="startDate")] = None,
-    end_date: Annotated[datetime | None, Parameter(query="endDate")] = None,
-    action: Annotated[str | None, Parameter(max_length=200)] = None,
-    record_id: Annotated[str | None, Parameter(query="recordId", max_length=100)] = None,
-    sort: Literal["createdAt", "-createdAt"] = "-createdAt",
-    limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Parameter(ge=0)] = 0,
+    user_id: Annotated[UUID | None, QueryParameter(name="userId")] = None,
+    table_names: Annotated[str | None, QueryParameter(name="tableNames")] = None,
+    start_date: Annotated[datetime | None, QueryParameter(name="startDate")] = None,
+    end_date: Annotated[datetime | None, QueryParameter(name="endDate")] = None,
+    action: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    record_id: Annotated[str | None, QueryParameter(name="recordId", max_length=100)] = None,
+    sort: Annotated[Literal["createdAt", "-createdAt"], QueryParameter()] = "-createdAt",
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    offset: Annotated[int, QueryParameter(ge=0)] = 0,
 ) -> AuditLogOut:
     names = [t.strip() for t in table_names.split(",") if t.strip()] if table_names else None
     rows, total = await users_service.audit_log(
