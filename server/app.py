@@ -19,7 +19,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from channels.broker import broker_for
 from db.audit import run_sealer
 from db.connection import close_pool, start_pool
-from server import auth, health, users
+from server import auth, health, patients, users
 from server.errors import EXCEPTION_HANDLERS
 from server.idempotency import idempotency_middleware
 from server.logs import configure_logging
@@ -36,6 +36,7 @@ ROUTES: list[Any] = [
     auth.logout,
     auth.register,
     *users.ROUTES,
+    *patients.ROUTES,
 ]
 
 
@@ -87,4 +88,5 @@ def create_app(config: Settings | None = None) -> Litestar:
         ),
         state=State({"settings": config, "broker": broker}),
         debug=False,
+        logging_config=None,  # ours, from server/logs.py
     )

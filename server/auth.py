@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response, post
 from litestar.datastructures import Cookie
+from litestar.params import JSONBody
 
 from db import auth as auth_service
 from db import users as users_service
@@ -91,7 +92,7 @@ def _session_response(
 
 
 @post("/api/auth/login", exclude_from_auth=True, tags=["auth"], summary="Sign in with e-mail and password")
-async def login(request: Request[Any, Any, Any], data: LoginIn) -> Response[TokenOut]:
+async def login(request: Request[Any, Any, Any], data: JSONBody[LoginIn]) -> Response[TokenOut]:
     config: Settings = request.app.state.settings
     result = await auth_service.sign_in(
         email=data.email,
@@ -114,7 +115,7 @@ async def login(request: Request[Any, Any, Any], data: LoginIn) -> Response[Toke
     tags=["auth"],
     summary="Rotate the refresh token and get a new access token",
 )
-async def refresh_token(request: Request[Any, Any, Any], data: RefreshIn | None = None) -> Response[TokenOut]:
+async def refresh_token(request: Request[Any, Any, Any], data: JSONBody[RefreshIn | None] = None) -> Response[TokenOut]:
     config: Settings = request.app.state.settings
     token = (data.refresh_token if data else None) or request.cookies.get(REFRESH_COOKIE)
     if not token:
@@ -145,7 +146,7 @@ async def logout(request: Request[Actor, Any, Any]) -> Response[LogoutOut]:
     summary="Create a staff account (ADMIN only)",
     status_code=201,
 )
-async def register(request: Request[Actor, Any, Any], data: UserRegistration) -> RegisteredOut:
+async def register(request: Request[Actor, Any, Any], data: JSONBody[UserRegistration]) -> RegisteredOut:
     user = await users_service.create_user(request.user, data.as_new_user())
     return RegisteredOut(user=user_out(user))
 

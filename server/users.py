@@ -11,7 +11,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Request, get, post, put
-from litestar.params import QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from db import auth as auth_service
 from db import users as users_service
@@ -130,13 +130,13 @@ async def list_users(
 
 
 @post("/api/users", guards=_admin, tags=["users"], summary="Create a staff account", status_code=201)
-async def create_user(request: Request[Actor, Any, Any], data: UserRegistration) -> UserCreatedOut:
+async def create_user(request: Request[Actor, Any, Any], data: JSONBody[UserRegistration]) -> UserCreatedOut:
     user = await users_service.create_user(request.user, data.as_new_user())
     return UserCreatedOut(user_id=user["id"], user=user_out(user))
 
 
 @put("/api/users/{user_id:uuid}/role", guards=_admin, tags=["users"], summary="Change a user's role")
-async def change_role(request: Request[Actor, Any, Any], user_id: UUID, data: RoleIn) -> UpdatedOut:
+async def change_role(request: Request[Actor, Any, Any], user_id: FromPath[UUID], data: JSONBody[RoleIn]) -> UpdatedOut:
     row = await users_service.change_role(
         request.user, user_id, data.role, expected_version=expected_version(request, data.version)
     )
@@ -146,7 +146,7 @@ async def change_role(request: Request[Actor, Any, Any], user_id: UUID, data: Ro
 @post("/api/users/{user_id:uuid}/deactivate", guards=_admin, tags=["users"], summary="Disable a user",
       status_code=200)
 async def deactivate_user(
-    request: Request[Actor, Any, Any], user_id: UUID, data: VersionIn | None = None
+    request: Request[Actor, Any, Any], user_id: FromPath[UUID], data: JSONBody[VersionIn | None] = None
 ) -> UpdatedOut:
     row = await users_service.set_active(
         request.user, user_id, False, expected_version=expected_version(request, data.version if data else None)
@@ -157,7 +157,7 @@ async def deactivate_user(
 @post("/api/users/{user_id:uuid}/activate", guards=_admin, tags=["users"], summary="Enable a user",
       status_code=200)
 async def activate_user(
-    request: Request[Actor, Any, Any], user_id: UUID, data: VersionIn | None = None
+    request: Request[Actor, Any, Any], user_id: FromPath[UUID], data: JSONBody[VersionIn | None] = None
 ) -> UpdatedOut:
     row = await users_service.set_active(
         request.user, user_id, True, expected_version=expected_version(request, data.version if data else None)
@@ -167,13 +167,13 @@ async def activate_user(
 
 @post("/api/users/{user_id:uuid}/reset-password", guards=_admin, tags=["users"],
       summary="Set a one-time password and end the user's sessions", status_code=200)
-async def reset_password(request: Request[Actor, Any, Any], user_id: UUID) -> PasswordResetOut:
+async def reset_password(request: Request[Actor, Any, Any], user_id: FromPath[UUID]) -> PasswordResetOut:
     password = await users_service.reset_password(request.user, user_id)
     return PasswordResetOut(password_reset=True, temporary_password=password)
 
 
 @get("/api/users/{user_id:uuid}/permissions", guards=_admin, tags=["users"], summary="What a user's role may do")
-async def user_permissions(user_id: UUID) -> PermissionsOut:
+async def user_permissions(user_id: FromPath[UUID]) -> PermissionsOut:
     user = await users_service.get_user(user_id)
     role = Role(user["role"])
     return PermissionsOut(role=role, permissions=sorted(p.value for p in permissions_of(role)))
@@ -217,14 +217,14 @@ async def list_devices() -> DevicesOut:
 
 @post("/api/devices", guards=_devices, tags=["devices"], status_code=201,
       summary="Issue a read-only device token bound to topics (shown once)")
-async def create_device(request: Request[Actor, Any, Any], data: DeviceIn) -> DeviceOut:
+async def create_device(request: Request[Actor, Any, Any], data: JSONBody[DeviceIn]) -> DeviceOut:
     row, token = await auth_service.issue_device_token(request.user, name=data.name, topics=data.topics)
     return _device_out(row, token)
 
 
 @post("/api/devices/{device_id:uuid}/revoke", guards=_devices, tags=["devices"], status_code=200,
       summary="Revoke a device token")
-async def revoke_device(request: Request[Actor, Any, Any], device_id: UUID) -> DeviceOut:
+async def revoke_device(request: Request[Actor, Any, Any], device_id: FromPath[UUID]) -> DeviceOut:
     return _device_out(await auth_service.revoke_device_token(request.user, device_id))
 
 

@@ -45,6 +45,21 @@ EXPECTED: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/api/devices", frozenset({"ADMIN"})),
     ("POST", "/api/devices", frozenset({"ADMIN"})),
     ("POST", f"/api/devices/{X}/revoke", frozenset({"ADMIN"})),
+    # Patients: reception registers; lab, radiology and pharmacy see patients only inside their orders.
+    ("GET", "/api/patients", STAFF_WITH_PATIENT_LOOKUP),
+    ("POST", "/api/patients", frozenset({"ADMIN", "RECEPTIONIST"})),
+    ("GET", f"/api/patients/{X}", STAFF_WITH_PATIENT_LOOKUP),
+    ("PUT", f"/api/patients/{X}", STAFF_WITH_PATIENT_LOOKUP),
+    # Clinical data: never reception, billing, lab (beyond their tests) or pharmacy.
+    ("GET", f"/api/patients/{X}/medical-history", CLINICAL),
+    ("GET", f"/api/patients/{X}/visits", CLINICAL),
+    # Financial data: never doctors, nurses or radiologists.
+    ("GET", f"/api/patients/{X}/bills", frozenset({"ADMIN", "BILLING_STAFF"})),
+    ("GET", f"/api/patients/{X}/prescriptions", frozenset({"ADMIN", "DOCTOR", "NURSE", "PHARMACY_STAFF"})),
+    ("POST", f"/api/patients/{X}/break-glass", CLINICAL),
+    ("POST", f"/api/patients/{X}/merge", frozenset({"ADMIN"})),
+    ("GET", "/api/emergency-access", frozenset({"ADMIN"})),
+    ("POST", f"/api/emergency-access/{X}/review", frozenset({"ADMIN"})),
 ]
 
 PUBLIC = {("GET", "/api/health"), ("POST", "/api/auth/login"), ("POST", "/api/auth/refresh-token")}
