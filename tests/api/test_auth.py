@@ -322,3 +322,26 @@ async def test_malformed_login_bodies_get_a_4xx_naming_the_field(client, body):
     response = await client.post("/api/auth/login", json=body)
     assert 400 <= response.status_code < 500
     assert response.json()["fields"]
+
+
+async def test_an_address_spraying_many_accounts_gets_429_then_is_let_go(client, settings):
+    conn = await asyncpg.connect(settings.database_url)
+    await conn.execute("DELETE FROM login_throttles WHERE key LIKE 'address:%'")  # earlier tests' failures
+    try:
+        statuses = []
+        for n in range(51):
+            response = await client.post(
+                "/api/auth/login", json={"email": f"nobody{n}.{uuid.uuid4().hex[:6]}@test.local", "password": "x"}
+            )
+            statuses.append(response.status_code)
+        assert statuses[:50] == [401] * 50
+        assert statuses[50] == 429
+        refused = await client.post("/api/auth/login", json={"email": "admin@demo.local", "password": DEMO_PASSWORD})
+        assert refused.status_code == 429
+        assert int(refused.headers["retry-after"]) > 0
+    finally:
+        # Every other test signs in from this same loopback address.
+        await conn.execute("DELETE FROM login_throttles WHERE key LIKE 'address:%'")
+        await conn.close()
+    assert (await client.post("/api/auth/login", json={"email": "admin@demo.local", "password": DEMO_PASSWORD})
+            ).status_code == 200
