@@ -13,11 +13,11 @@ from uuid import UUID
 
 import msgspec
 
-from db import audit
+from db import audit, realtime
 from db.connection import execute, fetch, fetchrow, transaction
 from db.credentials import new_opaque_token, token_digest, verify_password
 from domain.actors import Actor
-from domain.errors import Locked, NotFound, TooManyAttempts, Unauthenticated
+from domain.errors import Locked, NotFound, TooManyAttempts, Unauthenticated, ValidationFailed
 from domain.roles import Role
 from domain.sessions import (
     SessionPolicy,
@@ -28,6 +28,7 @@ from domain.sessions import (
     session_is_usable,
     throttle_key,
 )
+from domain.topics import device_topic_refusal
 
 
 def _now() -> datetime:
@@ -160,6 +161,7 @@ async def end_session(session_id: UUID, reason: str, actor: Actor | None = None)
         )
         if actor is not None:
             await audit.record(actor, action="LOGOUT", table="user_sessions", record_id=session_id)
+        realtime.close_sockets(realtime.EndedSockets(reason=reason, session_id=session_id))
 
 
 async def end_all_sessions_of(user_id: UUID, reason: str) -> None:
@@ -170,6 +172,8 @@ async def end_all_sessions_of(user_id: UUID, reason: str) -> None:
     )
     await execute("UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", user_id)
     await execute("UPDATE users SET sessions_valid_after = now() WHERE id = $1", user_id)
+    # Their open sockets close (4001) as soon as this commits, in every server process.
+    realtime.close_sockets(realtime.EndedSockets(reason=reason, user_id=user_id))
 
 
 async def rotate_refresh_token(
@@ -261,6 +265,9 @@ async def device_actor(token: str, *, address: str | None, user_agent: str | Non
 
 
 async def issue_device_token(actor: Actor, *, name: str, topics: list[str]) -> tuple[dict[str, Any], str]:
+    refused = {f"topics[{i}]": why for i, t in enumerate(topics) if (why := device_topic_refusal(t)) is not None}
+    if refused:
+        raise ValidationFailed("A device token may not list these topics", fields=refused)
     token = new_opaque_token("dev")
     async with transaction():
         row = await fetchrow(
@@ -299,4 +306,5 @@ async def revoke_device_token(actor: Actor, device_id: UUID) -> dict[str, Any]:
         if row is None:
             raise NotFound("No such device token")
         await audit.record(actor, action="REVOKE", table="device_tokens", record_id=device_id)
+        realtime.close_sockets(realtime.EndedSockets(reason="device token revoked", device_id=device_id))
     return _device_dict(row)

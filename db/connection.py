@@ -1,15 +1,22 @@
-"""The PostgreSQL engine and its connection pool, shared by every service function.
+"""The PostgreSQL engine and its connection pool, shared by every service function, and `transaction()`.
 
-Piccolo finds the engine in piccolo_conf.py; this module only starts and stops its pool.
+Piccolo finds the engine in piccolo_conf.py; this module starts and stops its pool, and wraps Piccolo's
+transaction so that work registered with `after_commit` (publishing outbox events) runs only on commit.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import asyncpg
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
+
+log = logging.getLogger("hospital.db")
 
 
 def engine() -> PostgresEngine:
@@ -19,12 +26,23 @@ def engine() -> PostgresEngine:
     return found
 
 
+# The pool belongs to the process; several app instances in one process (tests run a second one
+# against another Redis) share it, and the last one to stop closes it.
+_pool_users = 0
+
+
 async def start_pool(max_size: int = 20) -> None:
-    await engine().start_connection_pool(min_size=2, max_size=max_size)
+    global _pool_users
+    _pool_users += 1
+    if engine().pool is None:
+        await engine().start_connection_pool(min_size=2, max_size=max_size)
 
 
 async def close_pool() -> None:
-    await engine().close_connection_pool()
+    global _pool_users
+    _pool_users = max(0, _pool_users - 1)
+    if _pool_users == 0 and engine().pool is not None:
+        await engine().close_connection_pool()
 
 
 async def database_answers() -> bool:
@@ -35,9 +53,44 @@ async def database_answers() -> bool:
     return bool(rows) and rows[0]["ok"] == 1
 
 
-def transaction() -> Any:
-    """The one way a service opens a transaction; nested calls join the outer one."""
-    return engine().transaction()
+# Callbacks to run once the outermost transaction has committed (the outbox's "publish now").
+_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar("after_commit", default=None)
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[Any]:
+    """The one way a service opens a transaction; nested calls join the outer one.
+
+    When the outermost transaction commits, the callbacks registered with `after_commit` run; a
+    transaction that rolls back (an exception leaves the block) runs none of them.
+    """
+    eng = engine()
+    if eng.current_transaction.get() is not None:
+        async with eng.transaction() as joined:
+            yield joined
+        return
+    hooks: list[Callable[[], None]] = []
+    token = _after_commit.set(hooks)
+    try:
+        async with eng.transaction() as outer:
+            yield outer
+    finally:
+        _after_commit.reset(token)
+    if getattr(outer, "_rolled_back", False):  # rolled back by hand inside the block
+        return
+    for hook in hooks:
+        try:
+            hook()
+        except Exception:  # the change is committed; a failed hook must not turn it into an error
+            log.exception("an after-commit hook failed")
+
+
+def after_commit(hook: Callable[[], None]) -> None:
+    """Run `hook` (quick, non-blocking) after the current transaction commits; refuse outside one."""
+    hooks = _after_commit.get()
+    if hooks is None or engine().current_transaction.get() is None:
+        raise RuntimeError("after_commit needs an open transaction (async with transaction(): ...)")
+    hooks.append(hook)
 
 
 async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:

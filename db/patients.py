@@ -238,12 +238,21 @@ async def _require_record_access(actor: Actor, patient_id: UUID, *, part: str) -
     )
 
 
+# Other areas (OPD consultations, prescriptions) open a patient's clinical record through this too.
+require_record_access = _require_record_access
+
+
 async def _merged_conflict(row: Mapping[str, Any]) -> Conflict:
     survivor = await fetchrow("SELECT id, mrn FROM patients WHERE id = $1", row["merged_into"])
     return Conflict(
         "This record was merged into another patient's record; use that one",
         extra={"mergedInto": str(row["merged_into"]), "survivorMrn": survivor["mrn"] if survivor else None},
     )
+
+
+async def live_patient(patient_id: UUID, *, lock: bool = False) -> dict[str, Any]:
+    """The patient row (column names); NotFound, or Conflict naming the survivor when it was merged away."""
+    return await _live_patient(patient_id, lock=lock)
 
 
 async def _live_patient(patient_id: UUID, *, lock: bool = False) -> dict[str, Any]:
@@ -261,6 +270,11 @@ async def _open_for(actor: Actor, patient_id: UUID, *, part: str) -> str:
     """Check the patient exists, is not merged away, and that `actor` may open it; returns the basis."""
     await _live_patient(patient_id)
     return await _require_record_access(actor, patient_id, part=part)
+
+
+async def allergies_of(patient_ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+    """The coded allergies (patient_allergies rows) of each patient, oldest first."""
+    return await _allergies_of(patient_ids)
 
 
 async def _allergies_of(patient_ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:

@@ -31,8 +31,19 @@ class AdmissionType(StrEnum):
 class AdmissionStatus(StrEnum):
     ACTIVE = "ACTIVE"
     DISCHARGED = "DISCHARGED"
-    TRANSFERRED = "TRANSFERRED"
+    TRANSFERRED = "TRANSFERRED"  # transferred out to another hospital
     DECEASED = "DECEASED"
+    # Not in the spec: an admission entered by mistake and cancelled (kept, audited, counted nowhere).
+    CANCELLED = "CANCELLED"
+
+
+class DischargeType(StrEnum):
+    """How the patient left; each maps to one of the spec's statuses (domain.inpatient.DISCHARGE_STATUS)."""
+
+    NORMAL = "NORMAL"
+    AGAINST_MEDICAL_ADVICE = "AGAINST_MEDICAL_ADVICE"
+    TRANSFERRED_OUT = "TRANSFERRED_OUT"
+    DEATH = "DEATH"
 
 
 class NoteType(StrEnum):

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from uuid import UUID
 
 from domain.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from domain.lab import LabOrderStatus, ResultFlag
+from domain.lab import LabOrderStatus, QualityControlStatus, ResultFlag
 from domain.patients import Gender
 
 # ---------------------------------------------------------------- reading a reported value
@@ -536,3 +536,41 @@ def ensure_second_person(entered_by: UUID, verified_by: UUID) -> None:
     """Results are verified by someone other than the person who entered them (PermissionDenied otherwise)."""
     if entered_by == verified_by:
         raise PermissionDenied("Results must be verified by a second person, not by the one who entered them")
+
+
+# ---------------------------------------------------------------- quality control (Westgard rules)
+
+
+@dataclass(frozen=True, slots=True)
+class QcVerdict:
+    """A control run judged against its lot's target: the z-score, the rules broken and the status."""
+
+    z_score: Decimal
+    rules_violated: tuple[str, ...]
+    status: QualityControlStatus
+
+
+def judge_control(
+    value: Decimal, target_mean: Decimal, target_sd: Decimal, previous_z: Decimal | None = None
+) -> QcVerdict:
+    """Westgard rules on one control value (and the previous run of the same control, for 2-2s and R-4s).
+
+    1-3s (beyond 3 SD) rejects the run; 2-2s (two runs in a row beyond 2 SD on the same side) and R-4s
+    (two runs 4 SD apart) reject it too; 1-2s alone is a warning. Anything else passes.
+    """
+    if target_sd <= 0:
+        raise ValidationFailed(fields={"targetSd": "must be greater than 0"})
+    z = ((value - target_mean) / target_sd).quantize(Decimal("0.01"))
+    rules: list[str] = []
+    if abs(z) > 3:
+        rules.append("1-3s")
+    if previous_z is not None:
+        if abs(z) > 2 and abs(previous_z) > 2 and (z > 0) == (previous_z > 0):
+            rules.append("2-2s")
+        if abs(z - previous_z) > 4:
+            rules.append("R-4s")
+    if rules:
+        return QcVerdict(z, tuple(rules), QualityControlStatus.FAIL)
+    if abs(z) > 2:
+        return QcVerdict(z, ("1-2s",), QualityControlStatus.WARNING)
+    return QcVerdict(z, (), QualityControlStatus.PASS)

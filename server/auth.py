@@ -139,6 +139,13 @@ async def logout(request: Request[Actor, Any, Any]) -> Response[LogoutOut]:
     return response
 
 
+@post("/api/auth/activity", guards=[requires(Permission.AUTH_SESSION)], tags=["auth"], status_code=204,
+      summary="The person is at work in the app (typing, clicking): moves the session's idle clock")
+async def activity() -> Response[None]:
+    # Nothing to do here: the auth middleware, which let this request through, moved the idle clock.
+    return Response(None, status_code=204)
+
+
 @post(
     "/api/auth/register",
     guards=[requires(Permission.USERS_MANAGE)],

@@ -74,6 +74,10 @@ def serve(config: Settings) -> None:
         port=config.port,
         log_config=None,
         proxy_headers=False,
+        # Live sockets: no per-message compression (memory and CPU per socket; a proxy may compress), and
+        # client frames are small (the gateway refuses more than 16 KiB anyway).
+        ws_per_message_deflate=False,
+        ws_max_size=64 * 1024,
     )
 
 

@@ -76,38 +76,53 @@ def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return client[0] if client else "unknown"
 
 
+async def actor_for_token(
+    config: Settings, token: str, *, address: str, user_agent: str | None, is_user_activity: bool
+) -> tuple[Actor, dict[str, Any]]:
+    """The actor behind a bearer token (an access JWT or a device token dev_...), and its claims.
+
+    Raises Unauthenticated when the token is bad or its session or device is no longer valid.
+    """
+    if token.startswith("dev_"):
+        actor = await auth_service.device_actor(token, address=address, user_agent=user_agent)
+        return actor, {"device": str(actor.device_id)}
+    claims = decode_access_token(config, token)
+    try:
+        user_id, session_id = uuid.UUID(claims["sub"]), uuid.UUID(claims["sid"])
+    except ValueError as exc:
+        raise Unauthenticated("The access token is not valid") from exc
+    actor = await auth_service.session_actor(
+        user_id=user_id,
+        session_id=session_id,
+        token_role=str(claims.get("role")),
+        issued_at=datetime.fromtimestamp(claims["iat"], UTC),
+        address=address,
+        user_agent=user_agent,
+        policy=session_policy(config),
+        is_user_activity=is_user_activity,
+    )
+    return actor, claims
+
+
 class AuthMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
         config: Settings = connection.app.state.settings
+        # Websockets authenticate in their own handler (server/realtime.py): bearer header or a ticket.
         header = connection.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        if not token and str(connection.scope["type"]) == "websocket":
-            token = connection.query_params.get("token", "")
-            scheme = "bearer"
         if scheme.lower() != "bearer" or not token:
             raise NotAuthorizedException("Sign in first: no bearer token was sent")
-        address = client_address(connection)
-        user_agent = connection.headers.get("user-agent")
         try:
-            if token.startswith("dev_"):
-                actor = await auth_service.device_actor(token, address=address, user_agent=user_agent)
-                return AuthenticationResult(user=actor, auth={"device": str(actor.device_id)})
-            claims = decode_access_token(config, token)
-            actor = await auth_service.session_actor(
-                user_id=uuid.UUID(claims["sub"]),
-                session_id=uuid.UUID(claims["sid"]),
-                token_role=str(claims.get("role")),
-                issued_at=datetime.fromtimestamp(claims["iat"], UTC),
-                address=address,
-                user_agent=user_agent,
-                policy=session_policy(config),
+            actor, claims = await actor_for_token(
+                config,
+                token,
+                address=client_address(connection),
+                user_agent=connection.headers.get("user-agent"),
                 # Background polls (a board's heartbeat) must not keep an idle personal session alive.
                 is_user_activity=connection.headers.get("x-activity") != "background",
             )
         except Unauthenticated as exc:
             raise NotAuthorizedException(exc.detail) from exc
-        except ValueError as exc:
-            raise NotAuthorizedException("The access token is not valid") from exc
         return AuthenticationResult(user=actor, auth=claims)
 
 

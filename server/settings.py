@@ -34,6 +34,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     outbox_retention_hours: int = 24
     log_format: str = "text"
     audit_seal_interval_seconds: float = 2.0
+    # A critical alert nobody acknowledged escalates after this long (then again at each rung).
+    alert_escalation_minutes: int = 10
+    # The HL7 v2 (MLLP) listener for analyzers: off unless a port is set.
+    hl7_host: str = "127.0.0.1"
+    hl7_port: int | None = None
+    # Where imaging files are kept (a git-ignored folder by default), and how long a signed URL lives.
+    imaging_storage_dir: str = ".data/imaging"
+    signed_url_seconds: int = 300
+    # IPD: how long after a discharge it may still be reverted; how long a NEWS2 alert of each band may go
+    # unacknowledged before it escalates (low-medium, medium, high).
+    discharge_revert_hours: int = 24
+    news2_escalation_minutes: tuple[int, int, int] = (30, 15, 5)
 
     @property
     def is_production(self) -> bool:
@@ -82,6 +94,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         demo_password=env.get("DEMO_PASSWORD", "demo-password"),
         outbox_retention_hours=_int(env, "OUTBOX_RETENTION_HOURS", 24),
         log_format=env.get("LOG_FORMAT", "json" if environment == "production" else "text"),
+        alert_escalation_minutes=_int(env, "ALERT_ESCALATION_MINUTES", 10),
+        hl7_host=env.get("HL7_HOST") or env.get("HOST", "127.0.0.1"),
+        hl7_port=_int(env, "HL7_PORT", 0) or None,
+        imaging_storage_dir=env.get("IMAGING_STORAGE_DIR") or ".data/imaging",
+        signed_url_seconds=_int(env, "SIGNED_URL_SECONDS", 300),
+        discharge_revert_hours=_int(env, "DISCHARGE_REVERT_HOURS", 24),
+        news2_escalation_minutes=(_int(env, "NEWS2_ESCALATION_MINUTES_LOW_MEDIUM", 30),
+                                  _int(env, "NEWS2_ESCALATION_MINUTES_MEDIUM", 15),
+                                  _int(env, "NEWS2_ESCALATION_MINUTES_HIGH", 5)),
     )
 
 

@@ -36,10 +36,16 @@ def settings():
 
 
 @pytest.fixture(scope="session")
-async def server_url(settings) -> AsyncIterator[str]:
+def app(settings):
+    """The app served at server_url (tests of the live layer run its periodic checks on demand)."""
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+async def server_url(settings, app) -> AsyncIterator[str]:
     port = _free_port()
-    app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on",
+                            ws_per_message_deflate=False)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -340,6 +340,9 @@ class AnalyteSpec:
     critical_low: str | None = None
     critical_high: str | None = None
     sex: str | None = None
+    # An age band in completed years (both ends inclusive); None for no limit.
+    age_min: int | None = None
+    age_max: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,8 +362,10 @@ class LabTestSpec:
 
 
 def _a(code: str, name: str, unit: str | None, low: str | None = None, high: str | None = None,
-       crit_low: str | None = None, crit_high: str | None = None, sex: str | None = None) -> AnalyteSpec:
-    return AnalyteSpec(code, name, unit, low, high, crit_low, crit_high, sex)
+       crit_low: str | None = None, crit_high: str | None = None, sex: str | None = None,
+       ages: tuple[int, int] | None = None) -> AnalyteSpec:
+    return AnalyteSpec(code, name, unit, low, high, crit_low, crit_high, sex,
+                       ages[0] if ages else None, ages[1] if ages else None)
 
 
 def _t(code: str, name: str, category: str, section: str, sample: str, tat: int, price: str,
@@ -375,11 +380,16 @@ _GLUCOSE_CRITICAL = ("40", "450")
 
 # Adult reference intervals as Indian hospital laboratories commonly report them; critical limits where a
 # laboratory telephones the ward (the usual call-back list: K+, Na+, glucose, Hb, platelets, WBC, INR, calcium,
-# troponin). A null sex means the range applies to everyone.
+# troponin). A null sex means the range applies to everyone. Children get their own age bands where their
+# ranges differ most (Hb, WBC, creatinine, alkaline phosphatase): a band is more specific than the adult row,
+# so it wins for a child of that age (domain.lab_results.choose_range), and the adult rows apply from 13.
 LAB_CATALOGUE = (
     _t("CBC", "Complete Blood Count", "Haematology", "Haematology", "EDTA whole blood", 120, "350.00",
        _a("HB", "Haemoglobin", "g/dL", "13.0", "17.0", "7.0", "20.0", sex="MALE"),
        _a("HB", "Haemoglobin", "g/dL", "12.0", "15.0", "7.0", "20.0", sex="FEMALE"),
+       _a("HB", "Haemoglobin", "g/dL", "9.5", "14.0", "7.0", "20.0", ages=(0, 0)),
+       _a("HB", "Haemoglobin", "g/dL", "11.0", "14.0", "7.0", "20.0", ages=(1, 5)),
+       _a("HB", "Haemoglobin", "g/dL", "11.5", "15.5", "7.0", "20.0", ages=(6, 12)),
        _a("HCT", "Haematocrit (PCV)", "%", "40", "50", "20", "60", sex="MALE"),
        _a("HCT", "Haematocrit (PCV)", "%", "36", "46", "20", "60", sex="FEMALE"),
        _a("RBC", "RBC count", "10^6/µL", "4.5", "5.5", sex="MALE"),
@@ -389,12 +399,18 @@ LAB_CATALOGUE = (
        _a("MCHC", "MCHC", "g/dL", "31.5", "34.5"),
        _a("RDW", "RDW-CV", "%", "11.6", "14.0"),
        _a("WBC", "Total leucocyte count", "10^3/µL", "4.0", "10.0", "2.0", "30.0"),
+       _a("WBC", "Total leucocyte count", "10^3/µL", "6.0", "17.5", "2.0", "30.0", ages=(0, 0)),
+       _a("WBC", "Total leucocyte count", "10^3/µL", "5.5", "15.5", "2.0", "30.0", ages=(1, 5)),
+       _a("WBC", "Total leucocyte count", "10^3/µL", "4.5", "13.5", "2.0", "30.0", ages=(6, 12)),
        _a("NEUT", "Neutrophils", "%", "40", "80"),
        _a("LYMPH", "Lymphocytes", "%", "20", "40"),
        _a("MONO", "Monocytes", "%", "2", "10"),
        _a("EOS", "Eosinophils", "%", "1", "6"),
        _a("BASO", "Basophils", "%", "0", "2"),
-       _a("PLT", "Platelet count", "10^3/µL", "150", "410", "20", "1000")),
+       # The absolute neutrophil count: below 0.5 is the neutropenia laboratories telephone.
+       _a("ANC", "Absolute neutrophil count", "10^3/µL", "2.0", "7.0", "0.5", None),
+       _a("PLT", "Platelet count", "10^3/µL", "150", "410", "20", "1000"),
+       _a("MPV", "Mean platelet volume", "fL", "7.5", "11.5")),
     _t("ESR", "Erythrocyte Sedimentation Rate", "Haematology", "Haematology", "EDTA whole blood", 90, "120.00",
        _a("ESR", "ESR (Westergren)", "mm/hr", "0", "15", sex="MALE"),
        _a("ESR", "ESR (Westergren)", "mm/hr", "0", "20", sex="FEMALE")),
@@ -405,6 +421,8 @@ LAB_CATALOGUE = (
        _a("UREA", "Blood urea", "mg/dL", "17", "43"),
        _a("CREAT", "Creatinine", "mg/dL", "0.7", "1.3", sex="MALE"),
        _a("CREAT", "Creatinine", "mg/dL", "0.6", "1.1", sex="FEMALE"),
+       _a("CREAT", "Creatinine", "mg/dL", "0.2", "0.4", ages=(0, 0)),
+       _a("CREAT", "Creatinine", "mg/dL", "0.3", "0.7", ages=(1, 12)),
        _a("UA", "Uric acid", "mg/dL", "3.5", "7.2", sex="MALE"),
        _a("UA", "Uric acid", "mg/dL", "2.6", "6.0", sex="FEMALE"),
        _a("CA", "Calcium (total)", "mg/dL", "8.6", "10.2", "6.5", "13.0"),
@@ -417,6 +435,7 @@ LAB_CATALOGUE = (
        _a("AST", "AST (SGOT)", "U/L", "0", "40"),
        _a("ALT", "ALT (SGPT)", "U/L", "0", "41"),
        _a("ALP", "Alkaline phosphatase", "U/L", "40", "129"),
+       _a("ALP", "Alkaline phosphatase", "U/L", "100", "390", ages=(1, 12)),
        _a("GGT", "Gamma-glutamyl transferase", "U/L", "10", "71", sex="MALE"),
        _a("GGT", "Gamma-glutamyl transferase", "U/L", "6", "42", sex="FEMALE"),
        _a("TP", "Total protein", "g/dL", "6.4", "8.3"),
@@ -471,4 +490,22 @@ LAB_CATALOGUE = (
     _t("MPAG", "Malaria Antigen (P. falciparum / P. vivax)", "Serology", "Serology", "EDTA whole blood", 60,
        "450.00",
        _a("MPAG", "Malaria antigen", None)),
+)
+
+
+# ---------------------------------------------------------------- analyzers
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzerSpec:
+    """An instrument sending HL7 v2 results; `code` is its MSH-3 sending application."""
+
+    code: str
+    name: str
+    section: str
+
+
+ANALYZERS = (
+    AnalyzerSpec("SYSMEX-XN", "Sysmex XN-1000 haematology analyzer", "Haematology"),
+    AnalyzerSpec("COBAS-C311", "Roche cobas c 311 clinical chemistry analyzer", "Clinical Chemistry"),
 )

@@ -18,6 +18,7 @@ from typing import Any
 
 from db.seed import people
 from db.seed.catalogue import (
+    ANALYZERS,
     DEPARTMENTS,
     DOCTOR_POSTS,
     FORMULARY,
@@ -181,8 +182,8 @@ class PatientInfo:
 INSERT_ORDER = (
     "departments", "users", "doctors", "hospital_staff", "wards", "ward_assignments", "rooms", "beds",
     "insurance_companies", "suppliers", "medicines", "medicine_batches", "stock_movements", "purchase_orders",
-    "lab_test_catalog", "lab_analytes", "patients", "patient_allergies", "patient_visits", "opd_consultations",
-    "ipd_admissions", "bed_assignments", "duty_roster",
+    "lab_test_catalog", "lab_analytes", "lab_analyzers", "patients", "patient_allergies", "patient_visits",
+    "opd_consultations", "ipd_admissions", "bed_assignments", "duty_roster",
 )
 
 
@@ -238,6 +239,7 @@ class _Builder:
         self._insurers_and_suppliers()
         self._formulary()
         self._lab_catalogue()
+        self._analyzers()
         self._patients()
         self._admissions()
         self._past_visits()
@@ -513,15 +515,34 @@ class _Builder:
             })
             order = {code: index for index, code in enumerate(dict.fromkeys(a.code for a in test.analytes))}
             for analyte in test.analytes:
+                key = f"{test.code}:{analyte.code}:{analyte.sex}"
+                if analyte.age_min is not None or analyte.age_max is not None:
+                    key += f":{analyte.age_min}-{analyte.age_max}"
                 self.out.add("lab_analytes", {
-                    "id": stable_id("lab_analyte", f"{test.code}:{analyte.code}:{analyte.sex}"),
+                    "id": stable_id("lab_analyte", key),
                     "catalog_id": catalog_id, "code": analyte.code, "name": analyte.name, "unit": analyte.unit,
-                    "sex": analyte.sex, "age_min_years": None, "age_max_years": None,
+                    "sex": analyte.sex, "age_min_years": analyte.age_min, "age_max_years": analyte.age_max,
                     "ref_low": _decimal(analyte.ref_low), "ref_high": _decimal(analyte.ref_high),
                     "critical_low": _decimal(analyte.critical_low),
                     "critical_high": _decimal(analyte.critical_high),
                     "display_order": order[analyte.code],
                 })
+
+    def _analyzers(self) -> None:
+        """A device account per analyzer (inactive, no usable password: it never signs in) that its results
+        are entered as, so each result names what produced it and a person always verifies it."""
+        for spec in ANALYZERS:
+            email = f"{spec.code.lower()}@devices.{DOMAIN}"
+            user_id = stable_id("user", email)
+            self.out.add("users", {
+                "id": user_id, "email": email, "phone": None, "first_name": spec.name, "last_name": None,
+                "password_hash": "!device-account", "role": Role.LAB_STAFF.value, "is_active": False,
+                "department_id": None,
+            })
+            self.out.add("lab_analyzers", {
+                "id": stable_id("lab_analyzer", spec.code), "code": spec.code, "name": spec.name,
+                "section": spec.section, "user_id": user_id, "is_active": True,
+            })
 
     # ------------------------------------------------------------ patients
 

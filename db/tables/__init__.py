@@ -5,7 +5,7 @@
 
 from db.tables.audit import AuditLog, AuditSeal
 from db.tables.billing import Bill, BillItem, InsuranceClaim, InsuranceCompany, Payment
-from db.tables.imaging import ImagingOrder
+from db.tables.imaging import ImagingFile, ImagingOrder
 from db.tables.ipd import (
     Bed,
     BedAssignment,
@@ -16,8 +16,18 @@ from db.tables.ipd import (
     VitalSignObservation,
     Ward,
 )
-from db.tables.lab import LabAnalyte, LabQualityControl, LabResultComponent, LabTest, LabTestCatalog
-from db.tables.opd import OpdConsultation, QueueToken
+from db.tables.lab import (
+    Hl7Message,
+    LabAnalyte,
+    LabAnalyzer,
+    LabOrderEvent,
+    LabQualityControl,
+    LabResultComponent,
+    LabResultRevision,
+    LabTest,
+    LabTestCatalog,
+)
+from db.tables.opd import OpdConsultation, OpdTriage, QueueToken
 from db.tables.patients import Appointment, Patient, PatientAllergy, PatientMerge, PatientVisit
 from db.tables.pharmacy import (
     Medicine,
@@ -28,7 +38,15 @@ from db.tables.pharmacy import (
     StockMovement,
     Supplier,
 )
-from db.tables.realtime import Alert, AlertEvent, IdempotencyRecord, OutboxEvent, TopicCounter
+from db.tables.realtime import (
+    Alert,
+    AlertEvent,
+    AlertRecipient,
+    IdempotencyRecord,
+    OutboxEvent,
+    TopicCounter,
+    WebSocketTicket,
+)
 from db.tables.users import (
     Department,
     DeviceToken,
@@ -46,6 +64,7 @@ from db.tables.users import (
 __all__ = [
     "Alert",
     "AlertEvent",
+    "AlertRecipient",
     "Appointment",
     "AuditLog",
     "AuditSeal",
@@ -58,16 +77,21 @@ __all__ = [
     "Doctor",
     "DutyRoster",
     "EmergencyAccess",
+    "Hl7Message",
     "HospitalStaff",
     "IdempotencyRecord",
+    "ImagingFile",
     "ImagingOrder",
     "InsuranceClaim",
     "InsuranceCompany",
     "IpdAdmission",
     "IpdDailyNote",
     "LabAnalyte",
+    "LabAnalyzer",
+    "LabOrderEvent",
     "LabQualityControl",
     "LabResultComponent",
+    "LabResultRevision",
     "LabTest",
     "LabTestCatalog",
     "LoginThrottle",
@@ -75,6 +99,7 @@ __all__ = [
     "Medicine",
     "MedicineBatch",
     "OpdConsultation",
+    "OpdTriage",
     "OutboxEvent",
     "Patient",
     "PatientAllergy",
@@ -95,4 +120,5 @@ __all__ = [
     "VitalSignObservation",
     "Ward",
     "WardAssignment",
+    "WebSocketTicket",
 ]

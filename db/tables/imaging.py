@@ -1,15 +1,18 @@
 """Imaging and radiology orders, from order through procedure to the radiologist's report.
 
-The technician references users: the spec's radiology_staff table does not exist.
+The technician references users: the spec's radiology_staff table does not exist. Images and report files
+live in a storage (db/storage.py: a local folder, or an S3-compatible store); imaging_files indexes them.
 """
 
 from datetime import UTC, datetime
 from functools import partial
 
-from piccolo.columns import UUID, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import UUID, BigInt, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-from db.tables.patients import Patient
+from db.tables.ipd import IpdAdmission
+from db.tables.opd import OpdConsultation
+from db.tables.patients import Patient, PatientVisit
 from db.tables.users import Doctor, User
 from domain.imaging import ImagingStatus, ImagingUrgency
 
@@ -35,3 +38,27 @@ class ImagingOrder(Table, tablename="imaging_orders"):
     version = Integer(default=1)
     created_at = Timestamptz()
     updated_at = Timestamptz(auto_update=_now)
+    # DICOM (0008,0050): the number the modality worklist and the images carry.
+    accession_number = Varchar(length=50, unique=True, null=True, default=None)
+    visit_id = ForeignKey(references=PatientVisit, null=True, on_delete=OnDelete.restrict, index=True)
+    consultation_id = ForeignKey(references=OpdConsultation, null=True, on_delete=OnDelete.restrict, index=True)
+    ipd_admission_id = ForeignKey(references=IpdAdmission, null=True, on_delete=OnDelete.restrict, index=True)
+    clinical_indication = Text(null=True, default=None)
+    scheduled_by = ForeignKey(references=User, null=True, on_delete=OnDelete.restrict)
+    procedure_notes = Text(null=True, default=None)
+    impression = Text(null=True, default=None)
+    cancelled_reason = Text(null=True, default=None)
+
+
+class ImagingFile(Table, tablename="imaging_files"):
+    """One stored image (DICOM, JPEG, PNG) or report document of an imaging order."""
+
+    id = UUID(primary_key=True)
+    order_id = ForeignKey(references=ImagingOrder, null=False, on_delete=OnDelete.restrict, index=True)
+    storage_key = Varchar(length=500, unique=True, default=None)
+    filename = Varchar(length=255, default=None)
+    content_type = Varchar(length=100, default=None)
+    size_bytes = BigInt(default=0)
+    sha256 = Varchar(length=64, default=None)
+    uploaded_by = ForeignKey(references=User, null=False, on_delete=OnDelete.restrict)
+    uploaded_at = Timestamptz()

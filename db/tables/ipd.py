@@ -8,6 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from piccolo.columns import (
+    JSONB,
     UUID,
     Boolean,
     Date,
@@ -22,7 +23,7 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
-from db.tables.patients import Patient
+from db.tables.patients import Patient, PatientVisit
 from db.tables.users import Department, Doctor, User
 from domain.ipd import (
     AdministrationStatus,
@@ -30,6 +31,7 @@ from domain.ipd import (
     AdmissionType,
     BedState,
     Consciousness,
+    DischargeType,
     NoteType,
     RoomType,
 )
@@ -94,6 +96,27 @@ class IpdAdmission(Table, tablename="ipd_admissions"):
     version = Integer(default=1)
     created_at = Timestamptz()
     updated_at = Timestamptz(auto_update=_now)
+    # The OPD or emergency visit the patient was admitted from (status ADMITTED), or the stay's IPD visit.
+    visit_id = ForeignKey(references=PatientVisit, null=True, on_delete=OnDelete.restrict, index=True)
+    # The linked visit's status before the admission, restored if the admission is cancelled.
+    visit_status_before = Varchar(length=20, null=True, default=None)
+    # Discharge: how the patient left (the status follows from it), what they leave with, who discharged.
+    discharge_type = Varchar(length=30, choices=DischargeType, null=True, default=None)
+    discharge_medications = JSONB(null=True, default=None)
+    follow_up_date = Date(null=True, default=None)
+    follow_up_notes = Text(null=True, default=None)
+    discharged_by = ForeignKey(references=User, null=True, on_delete=OnDelete.restrict)
+    # An admission entered by mistake (status CANCELLED): when, by whom, why.
+    cancelled_at = Timestamptz(null=True, default=None)
+    cancelled_by = ForeignKey(references=User, null=True, on_delete=OnDelete.restrict)
+    cancel_reason = Text(null=True, default=None)
+    # NEWS2 SpO2 scale: 2 only when a doctor has marked hypercapnic respiratory failure.
+    spo2_scale = Integer(default=1)
+    spo2_scale_set_by = ForeignKey(references=User, null=True, on_delete=OnDelete.restrict)
+    spo2_scale_set_at = Timestamptz(null=True, default=None)
+    # When the next set of observations is due, and when its lateness was put on the ward board.
+    vitals_due_at = Timestamptz(null=True, default=None)
+    vitals_overdue_at = Timestamptz(null=True, default=None)
 
 
 class BedAssignment(Table, tablename="bed_assignments"):
@@ -125,6 +148,11 @@ class IpdDailyNote(Table, tablename="ipd_daily_notes"):
     entered_by = ForeignKey(references=User, null=False, on_delete=OnDelete.restrict)
     created_at = Timestamptz()
     updated_at = Timestamptz(auto_update=_now)
+    # With these two the note's vitals can be a complete set: then (only then) they have a NEWS2.
+    on_oxygen = Boolean(null=True, default=None)
+    consciousness = Varchar(length=1, choices=Consciousness, null=True, default=None)
+    news2_score = Integer(null=True, default=None)
+    news2_band = Varchar(length=20, null=True, default=None)
 
 
 class VitalSignObservation(Table, tablename="vital_sign_observations"):
@@ -148,6 +176,13 @@ class VitalSignObservation(Table, tablename="vital_sign_observations"):
     news2_band = Varchar(length=20, null=True, default=None)
     recorded_by = ForeignKey(references=User, null=False, on_delete=OnDelete.restrict)
     created_at = Timestamptz()
+    # The SpO2 scale it was scored on, and when NEWS2 asked for the next set (complete sets only).
+    spo2_scale = Integer(default=1)
+    next_due_at = Timestamptz(null=True, default=None)
+    # Entered in error: kept and shown struck through, excluded from the score, the trend and alerts.
+    entered_in_error_at = Timestamptz(null=True, default=None)
+    entered_in_error_by = ForeignKey(references=User, null=True, on_delete=OnDelete.restrict)
+    entered_in_error_reason = Text(null=True, default=None)
 
 
 class MedicationAdministration(Table, tablename="medication_administrations"):
@@ -169,3 +204,6 @@ class MedicationAdministration(Table, tablename="medication_administrations"):
     notes = Text(null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz(auto_update=_now)
+    # When the dose, not recorded 30 minutes after its time, was put on the ward board as overdue.
+    overdue_at = Timestamptz(null=True, default=None)
+    version = Integer(default=1)

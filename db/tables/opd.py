@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from functools import partial
 
 from piccolo.columns import (
+    JSONB,
     UUID,
+    Array,
     Boolean,
     Date,
     ForeignKey,
@@ -20,8 +22,8 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
-from db.tables.patients import Patient, PatientVisit
-from db.tables.users import Department, Doctor
+from db.tables.patients import Appointment, Patient, PatientVisit
+from db.tables.users import Department, Doctor, User
 from domain.opd import QueuePriority, TokenStatus
 
 _now = partial(datetime.now, UTC)
@@ -36,6 +38,8 @@ class OpdConsultation(Table, tablename="opd_consultations"):
     history = Text(null=True, default=None)
     examination_findings = Text(null=True, default=None)
     diagnosis = Text(default=None)
+    # WHO ICD-10 codes of the diagnosis (domain/icd10.py checks them against the shipped list).
+    diagnosis_codes = Array(base_column=Varchar(length=10), default=list)
     treatment_plan = Text(null=True, default=None)
     notes = Text(null=True, default=None)
     temperature = Numeric(digits=(4, 2), null=True, default=None)
@@ -75,6 +79,42 @@ class QueueToken(Table, tablename="queue_tokens"):
     room = Varchar(length=50, null=True, default=None)
     called_at = Timestamptz(null=True, default=None)
     completed_at = Timestamptz(null=True, default=None)
+    # A booked patient keeps the appointment's place (domain/queue.py: queue_time).
+    appointment_id = ForeignKey(references=Appointment, null=True, on_delete=OnDelete.restrict, index=True)
+    # The fairness and skip counters of domain/queue.py's WaitingToken.
+    passed_over_count = Integer(default=0)
+    held_for_calls = Integer(default=0)
+    # Why the priority is what it is: "age 67", "NEWS2 7 (HIGH)", a nurse's reason.
+    priority_reason = Text(null=True, default=None)
+    consultation_started_at = Timestamptz(null=True, default=None)
+    cancelled_reason = Text(null=True, default=None)
     version = Integer(default=1)
     created_at = Timestamptz()
     updated_at = Timestamptz(auto_update=_now)
+
+
+class OpdTriage(Table, tablename="opd_triage"):
+    """A triage nurse's observations of an OPD patient, scored with NEWS2, and the priority it led to."""
+
+    id = UUID(primary_key=True)
+    visit_id = ForeignKey(references=PatientVisit, null=False, on_delete=OnDelete.restrict, index=True)
+    patient_id = ForeignKey(references=Patient, null=False, on_delete=OnDelete.restrict, index=True)
+    token_id = ForeignKey(references=QueueToken, null=True, on_delete=OnDelete.restrict)
+    temperature = Numeric(digits=(4, 1), null=True, default=None)
+    heart_rate = Integer(null=True, default=None)
+    respiratory_rate = Integer(null=True, default=None)
+    blood_pressure_systolic = Integer(null=True, default=None)
+    blood_pressure_diastolic = Integer(null=True, default=None)
+    oxygen_saturation = Integer(null=True, default=None)
+    on_oxygen = Boolean(null=True, default=None)
+    consciousness = Varchar(length=1, null=True, default=None)
+    weight_kg = Numeric(digits=(5, 2), null=True, default=None)
+    height_cm = Integer(null=True, default=None)
+    news2_score = Integer(null=True, default=None)
+    news2_band = Varchar(length=20, null=True, default=None)
+    news2_sub_scores = JSONB(null=True, default=None)
+    priority_before = Varchar(length=20, choices=QueuePriority, default=None)
+    priority_after = Varchar(length=20, choices=QueuePriority, default=None)
+    notes = Text(null=True, default=None)
+    recorded_by = ForeignKey(references=User, null=False, on_delete=OnDelete.restrict)
+    recorded_at = Timestamptz()

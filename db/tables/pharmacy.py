@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from functools import partial
 
 from piccolo.columns import (
+    JSONB,
     UUID,
     Date,
     ForeignKey,
@@ -102,6 +103,8 @@ class PrescriptionItem(Table, tablename="prescription_items"):
     )
     # Why the prescriber went ahead despite an allergy or interaction warning.
     override_reason = Text(null=True, default=None)
+    # The warnings (allergy, duplicate) shown to the prescriber and overridden with that reason.
+    warnings = JSONB(null=True, default=None)
     dispensed_quantity = Integer(null=True, default=None)
     dispensed_date = Timestamptz(null=True, default=None)
     dispensed_by = ForeignKey(references=User, null=True, on_delete=OnDelete.restrict)

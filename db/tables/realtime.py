@@ -11,6 +11,7 @@ from piccolo.columns import (
     UUID,
     BigInt,
     BigSerial,
+    Boolean,
     Bytea,
     ForeignKey,
     Integer,
@@ -24,7 +25,7 @@ from piccolo.table import Table
 from db.tables.ipd import IpdAdmission
 from db.tables.lab import LabTest
 from db.tables.patients import Patient
-from db.tables.users import User
+from db.tables.users import Department, DeviceToken, User
 from domain.alerts import AlertKind, AlertSeverity, AlertStatus
 
 _now = partial(datetime.now, UTC)
@@ -71,6 +72,12 @@ class Alert(Table, tablename="alerts"):
     # When the escalation timer fires if nobody acknowledges; claimed with SKIP LOCKED.
     escalate_at = Timestamptz(null=True, default=None, index=True)
     updated_at = Timestamptz(auto_update=_now)
+    # A critical result raised at entry, before a second person verified it.
+    is_preliminary = Boolean(default=False)
+    # What the alert is about (for a critical result: the analytes, values, units and flags).
+    detail = JSONB(default="{}")
+    # Whose doctors on duty, and whose head, an escalation goes to.
+    department_id = ForeignKey(references=Department, null=True, on_delete=OnDelete.restrict)
 
 
 class AlertEvent(Table, tablename="alert_events"):
@@ -82,6 +89,22 @@ class AlertEvent(Table, tablename="alert_events"):
     actor_id = ForeignKey(references=User, null=True, on_delete=OnDelete.restrict)
     at = Timestamptz()
     detail = JSONB(default="{}")
+
+
+class AlertRecipient(Table, tablename="alert_recipients"):
+    """Someone an alert was sent to: the ordering doctor, then whoever an escalation reached."""
+
+    id = UUID(primary_key=True)
+    # Indexed by the unique (alert_id, user_id) of the migration.
+    alert_id = ForeignKey(references=Alert, null=False, on_delete=OnDelete.restrict)
+    user_id = ForeignKey(references=User, null=False, on_delete=OnDelete.restrict, index=True)
+    # 0 the first recipient; 1, 2, 3 the escalation step that reached them.
+    level = Integer(default=0)
+    # ORDERING_DOCTOR, ON_DUTY, DEPARTMENT_HEAD, ADMIN.
+    reason = Varchar(length=30, default=None)
+    notified_at = Timestamptz()
+    delivered_at = Timestamptz(null=True, default=None)
+    seen_at = Timestamptz(null=True, default=None)
 
 
 class IdempotencyRecord(Table, tablename="idempotency_records"):
@@ -97,3 +120,22 @@ class IdempotencyRecord(Table, tablename="idempotency_records"):
     status_code = Integer(default=None)
     response_body = Bytea(null=True, default=None)
     created_at = Timestamptz(index=True)
+
+
+class WebSocketTicket(Table, tablename="ws_tickets"):
+    """A single-use pass, valid for seconds, to open /ws from a browser (which cannot send Authorization).
+
+    Made by POST /api/ws-ticket for the caller's session or device; only its SHA-256 digest is stored.
+    """
+
+    id = UUID(primary_key=True)
+    token_hash = Varchar(length=128, unique=True, default=None)
+    user_id = ForeignKey(references=User, null=True, on_delete=OnDelete.restrict, index=True)
+    session_id = UUID(null=True, default=None)
+    device_id = ForeignKey(references=DeviceToken, null=True, on_delete=OnDelete.restrict)
+    # The access token the ticket was made with: the socket must be renewed before it expires.
+    token_role = Varchar(length=30, null=True, default=None)
+    token_issued_at = Timestamptz(null=True, default=None)
+    token_expires_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+    expires_at = Timestamptz(default=None, index=True)

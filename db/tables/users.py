@@ -14,6 +14,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     LazyTableReference,
+    Numeric,
     OnDelete,
     Text,
     Time,
@@ -78,6 +79,10 @@ class Doctor(Table, tablename="doctors"):
     available_mon_fri_start = Time(null=True, default=None)
     available_mon_fri_end = Time(null=True, default=None)
     available_weekends = Boolean(default=False)
+    # Where the doctor sees OPD patients ("4", "OPD-12"): what the display announces when a token is called.
+    opd_room = Varchar(length=50, null=True, default=None)
+    # The OPD consultation charge in rupees; the hospital default (domain/appointments.py) when null.
+    consultation_fee = Numeric(digits=(10, 2), null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz(auto_update=_now)
 

@@ -2,6 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import msgspec
+import pytest
+import uvicorn
+import websockets
+
+from server.app import create_app
+from tests.channels.test_stream import noise_topic, write_noise
+
+DOCTOR = "doctor@demo.local"
+
 
 async def test_health_reports_postgres_and_redis_up(client):
     response = await client.get("/api/health")
@@ -26,3 +46,89 @@ async def test_unknown_route_answers_the_json_error_shape(client):
     assert body["status"] == 404
     assert body["error"] == "Not Found"
     assert "detail" in body
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def app_with_redis_at(settings, redis_port: int) -> AsyncIterator[str]:
+    """A second app instance (in this process, sharing the pool) whose Redis is at `redis_port`: its URL."""
+    port = _free_port()
+    config = msgspec.structs.replace(settings, redis_url=f"redis://127.0.0.1:{redis_port}/0")
+    server = uvicorn.Server(uvicorn.Config(create_app(config), host="127.0.0.1", port=port, log_config=None,
+                                           ws_per_message_deflate=False))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            assert not task.done(), "the app must start even when Redis is down"
+            await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+def _start_redis(binary: str, port: int, folder: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", tempfile.mkdtemp(dir=folder)], stdout=subprocess.DEVNULL,
+    )
+
+
+async def health_of(url: str) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+        return await http.get("/api/health")
+
+
+async def test_health_is_503_naming_the_broker_when_redis_does_not_answer(settings):
+    """A second app instance pointed at a Redis that is not there starts anyway, and says so."""
+    async with app_with_redis_at(settings, _free_port()) as url:  # a port nobody listens on
+        response = await health_of(url)
+        assert response.status_code == 503
+        body = response.json()
+        assert body["database"]["ok"] is True
+        assert body["broker"] == {"name": "redis", "ok": False}
+
+
+async def test_when_redis_comes_back_health_is_200_and_events_flow(settings, headers_for, tmp_path):
+    """Started without Redis: sockets are served from PostgreSQL; once Redis answers, what committed meanwhile
+    arrives (the outbox sweep and the gateway's repair) and new events flow through Redis again."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    redis_port = _free_port()
+    async with app_with_redis_at(settings, redis_port) as url:
+        assert (await health_of(url)).status_code == 503
+        topic = noise_topic()
+        async with websockets.connect(url.replace("http://", "ws://") + "/ws", compression=None,
+                                      additional_headers=await headers_for(DOCTOR)) as ws:
+
+            async def next_message(within: float) -> dict:
+                while True:
+                    message = msgspec.json.decode(await asyncio.wait_for(ws.recv(), within))
+                    if message["type"] != "ping":
+                        return message
+
+            await ws.send(msgspec.json.encode({"type": "subscribe", "topic": topic}).decode())
+            snapshot = await next_message(10)
+            assert snapshot["type"] == "snapshot" and snapshot["seq"] == 0
+            await write_noise(topic, 1)  # commits; Redis is not there to carry it
+            redis = _start_redis(binary, redis_port, tmp_path)
+            try:
+                for _ in range(200):
+                    if (await health_of(url)).status_code == 200:
+                        break
+                    await asyncio.sleep(0.1)
+                assert (await health_of(url)).json()["broker"] == {"name": "redis", "ok": True}
+                missed = await next_message(15)
+                assert (missed["type"], missed["seq"], missed["data"]["n"]) == ("event", 1, 0)
+                await write_noise(topic, 1, start=1)  # now straight through Redis
+                live = await next_message(5)
+                assert (live["type"], live["seq"], live["data"]["n"]) == ("event", 2, 1)
+            finally:
+                redis.terminate()
+                redis.wait(10)

@@ -180,9 +180,17 @@ async def test_potassium_and_haemoglobin_carry_their_reference_and_critical_limi
         assert row["unit"] == "mmol/L"
     haemoglobin = await fetch(
         "SELECT a.sex, a.ref_low FROM lab_analytes a JOIN lab_test_catalog c ON c.id = a.catalog_id "
-        "WHERE c.code = 'CBC' AND a.code = 'HB'"
+        "WHERE c.code = 'CBC' AND a.code = 'HB' AND a.age_min_years IS NULL AND a.age_max_years IS NULL"
     )
     assert {row["sex"]: float(row["ref_low"]) for row in haemoglobin} == {"MALE": 13.0, "FEMALE": 12.0}
+    bands = await fetch(
+        "SELECT a.age_min_years, a.age_max_years, a.ref_low FROM lab_analytes a "
+        "JOIN lab_test_catalog c ON c.id = a.catalog_id WHERE c.code = 'CBC' AND a.code = 'HB' "
+        "AND a.age_max_years IS NOT NULL ORDER BY a.age_min_years"
+    )
+    assert [(r["age_min_years"], r["age_max_years"], float(r["ref_low"])) for r in bands] == [
+        (0, 0, 9.5), (1, 5, 11.0), (6, 12, 11.5)
+    ]
 
 
 async def test_patients_look_indian_and_are_numbered_from_mrn_1():

@@ -53,6 +53,8 @@ def reference(spec: AnalyteSpec) -> ReferenceRange:
         critical_low=dec(spec.critical_low),
         critical_high=dec(spec.critical_high),
         sex=Gender(spec.sex) if spec.sex else None,
+        age_min_years=spec.age_min,
+        age_max_years=spec.age_max,
     )
 
 
@@ -479,34 +481,36 @@ def test_catalogue_flags(test: str, analyte: str, raw: str, sex: Gender, age: in
     assert catalogue_flag(test, analyte, raw, sex, age) is expected
 
 
-def _edge_rows() -> list[tuple[str, str, Gender, str, ResultFlag]]:
-    rows: list[tuple[str, str, Gender, str, ResultFlag]] = []
+def _edge_rows() -> list[tuple[str, str, Gender, int, str, ResultFlag]]:
+    rows: list[tuple[str, str, Gender, int, str, ResultFlag]] = []
     step = Decimal("0.01")
     for (test, analyte), ranges in CATALOGUE.items():
         for each in ranges:
             sex = each.sex or M
+            # An adult for the unbanded rows; the youngest age of a band for a child's row.
+            age = each.age_min_years if each.age_min_years is not None else 40
             if each.low is not None:
-                rows.append((test, analyte, sex, str(each.low), N))
+                rows.append((test, analyte, sex, age, str(each.low), N))
                 below = each.low - step
                 if each.critical_low is None or below > each.critical_low:
-                    rows.append((test, analyte, sex, str(below), L))
+                    rows.append((test, analyte, sex, age, str(below), L))
             if each.high is not None:
-                rows.append((test, analyte, sex, str(each.high), N))
+                rows.append((test, analyte, sex, age, str(each.high), N))
                 above = each.high + step
                 if each.critical_high is None or above < each.critical_high:
-                    rows.append((test, analyte, sex, str(above), H))
+                    rows.append((test, analyte, sex, age, str(above), H))
             if each.critical_low is not None:
-                rows.append((test, analyte, sex, str(each.critical_low), LL))
-                rows.append((test, analyte, sex, str(each.critical_low + step), L))
+                rows.append((test, analyte, sex, age, str(each.critical_low), LL))
+                rows.append((test, analyte, sex, age, str(each.critical_low + step), L))
             if each.critical_high is not None:
-                rows.append((test, analyte, sex, str(each.critical_high), HH))
-                rows.append((test, analyte, sex, str(each.critical_high - step), H))
+                rows.append((test, analyte, sex, age, str(each.critical_high), HH))
+                rows.append((test, analyte, sex, age, str(each.critical_high - step), H))
     return rows
 
 
-@pytest.mark.parametrize(("test", "analyte", "sex", "raw", "expected"), _edge_rows())
-def test_every_catalogue_edge(test: str, analyte: str, sex: Gender, raw: str, expected: ResultFlag) -> None:
-    assert catalogue_flag(test, analyte, raw, sex) is expected
+@pytest.mark.parametrize(("test", "analyte", "sex", "age", "raw", "expected"), _edge_rows())
+def test_every_catalogue_edge(test: str, analyte: str, sex: Gender, age: int, raw: str, expected: ResultFlag) -> None:
+    assert catalogue_flag(test, analyte, raw, sex, age) is expected
 
 
 def test_the_edge_table_covers_the_catalogue() -> None:

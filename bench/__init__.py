@@ -1,0 +1,1 @@
+"""`make bench`: the real-time spine measured (bench/run.py). A benchmark, not a test."""

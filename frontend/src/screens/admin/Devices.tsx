@@ -1,0 +1,182 @@
+// Device tokens for unattended screens (waiting-room displays, ward and census boards): issue one bound
+// to topics, show its token exactly once, see when each was last used, revoke.
+
+import { useRef, useState, type FormEvent } from "react";
+import { useApi } from "../../app-context";
+import { IdempotencyKeys } from "../../api/client";
+import { useApiGet } from "../../api/useApiGet";
+import { ApiError } from "../../api/errors";
+import type { Device } from "../../api/types";
+import { Button, ErrorSummary, TextField, asApiError } from "../../components/forms";
+import { useDraft } from "../../drafts/useDraft";
+import { formatDateTime } from "../../format";
+
+const TOPIC = /^[a-z]+(:[A-Za-z0-9_-]+)?$/;
+
+export function parseTopics(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).map((t) => t.trim()).filter(Boolean))];
+}
+
+export function Devices() {
+  const api = useApi();
+  const { data: list, error: loadError, reload: load } = useApiGet<{ devices: Device[] }>("/api/devices");
+  const devices = list?.devices ?? null;
+  const [revokeError, setListError] = useState<ApiError | null>(null);
+  const listError = revokeError ?? loadError;
+  const [form, setForm, clearForm] = useDraft("admin.device", { name: "", topics: "" });
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [issued, setIssued] = useState<Device | null>(null);
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const keys = useRef(new IdempotencyKeys(() => api.newIdempotencyKey()));
+
+
+  async function create(event: FormEvent) {
+    event.preventDefault();
+    const topics = parseTopics(form.topics);
+    const bad = topics.filter((t) => !TOPIC.test(t));
+    if (topics.length === 0 || bad.length > 0) {
+      setError(
+        new ApiError({
+          status: 422,
+          error: "Unprocessable Entity",
+          detail: "The device needs at least one topic, written like census, ward:<ward id> or display:<department id>",
+          fields: { topics: bad.length > 0 ? `not a topic: ${bad.join(", ")}` : "give at least one topic" },
+        }),
+      );
+      return;
+    }
+    const body = { name: form.name.trim(), topics };
+    setBusy(true);
+    setError(null);
+    try {
+      const device = await api.post<Device>("/api/devices", body, { idempotencyKey: keys.current.keyFor(body) });
+      keys.current.done();
+      clearForm();
+      setIssued(device);
+      load();
+    } catch (caught) {
+      setError(asApiError(caught));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function revoke(device: Device) {
+    setConfirming(null);
+    try {
+      await api.post<Device>(`/api/devices/${device.id}/revoke`);
+      setListError(null);
+      load();
+    } catch (caught) {
+      setListError(asApiError(caught));
+    }
+  }
+
+  return (
+    <div className="space-y-8">
+      <h1 className="text-2xl font-bold">Device tokens</h1>
+      <p className="max-w-3xl text-sm text-slate-600">
+        A device token lets an unattended screen (a waiting-room display, a ward or census board) sign in by
+        itself, read-only, to the topics it is bound to. The token is shown once, when it is issued.
+      </p>
+
+      <section aria-labelledby="new-device" className="space-y-3">
+        <h2 id="new-device" className="text-lg font-semibold">
+          Issue a device token
+        </h2>
+        {issued?.token ? (
+          <div role="status" className="space-y-2 rounded-md border border-green-300 bg-green-50 p-3" data-testid="issued-token">
+            <p className="font-semibold text-green-900">
+              Token for “{issued.name}”. Copy it into the device now: it will not be shown again.
+            </p>
+            <input
+              readOnly
+              aria-label="Device token"
+              value={issued.token}
+              onFocus={(event) => event.currentTarget.select()}
+              className="block w-full rounded border border-green-400 bg-white px-3 py-2 font-mono text-sm"
+            />
+            <div className="flex gap-2">
+              <Button variant="secondary" onClick={() => void navigator.clipboard?.writeText(issued.token ?? "")}>
+                Copy
+              </Button>
+              <Button onClick={() => setIssued(null)}>Done, hide it</Button>
+            </div>
+          </div>
+        ) : null}
+        <form onSubmit={create} className="grid gap-3 sm:grid-cols-[1fr_2fr_auto] sm:items-end">
+          <TextField label="Name" name="name" required maxLength={100} value={form.name} onValue={(name) => setForm((f) => ({ ...f, name }))} error={error} autoComplete="off" />
+          <TextField
+            label="Topics"
+            name="topics"
+            required
+            value={form.topics}
+            onValue={(topics) => setForm((f) => ({ ...f, topics }))}
+            error={error}
+            hint="Separated by commas: census, ward:<ward id>, display:<department id>, lab:<section>, imaging"
+            autoComplete="off"
+          />
+          <Button type="submit" disabled={busy}>
+            {busy ? "Issuing…" : "Issue token"}
+          </Button>
+        </form>
+        <ErrorSummary error={error} placed={["name", "topics"]} />
+      </section>
+
+      <section aria-labelledby="device-list" className="space-y-3">
+        <h2 id="device-list" className="text-lg font-semibold">
+          Devices
+        </h2>
+        <ErrorSummary error={listError} />
+        {devices === null ? (
+          <p className="text-sm text-slate-500">Loading…</p>
+        ) : devices.length === 0 ? (
+          <p className="text-sm text-slate-500">No device tokens yet.</p>
+        ) : (
+          <table className="w-full border-collapse text-left text-sm" data-testid="devices">
+            <thead>
+              <tr className="border-b border-slate-300 text-slate-600">
+                <th scope="col" className="py-2 pr-3">Name</th>
+                <th scope="col" className="py-2 pr-3">Topics</th>
+                <th scope="col" className="py-2 pr-3">Issued</th>
+                <th scope="col" className="py-2 pr-3">Last used</th>
+                <th scope="col" className="py-2 pr-3">Status</th>
+                <th scope="col" className="py-2 pr-3"><span className="sr-only">Actions</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              {devices.map((device) => (
+                <tr key={device.id} className="border-b border-slate-100" data-device={device.name}>
+                  <td className="py-2 pr-3 font-medium">{device.name}</td>
+                  <td className="py-2 pr-3 font-mono text-xs">{device.topics.join(", ")}</td>
+                  <td className="py-2 pr-3">{formatDateTime(device.createdAt)}</td>
+                  <td className="py-2 pr-3">{device.lastUsedAt ? formatDateTime(device.lastUsedAt) : "Never"}</td>
+                  <td className="py-2 pr-3">
+                    {device.revokedAt ? `Revoked ${formatDateTime(device.revokedAt)}` : "Active"}
+                  </td>
+                  <td className="py-2 pr-3 text-right">
+                    {device.revokedAt ? null : confirming === device.id ? (
+                      <span className="inline-flex gap-2">
+                        <Button variant="danger" onClick={() => void revoke(device)}>
+                          Confirm revoke
+                        </Button>
+                        <Button variant="secondary" onClick={() => setConfirming(null)}>
+                          Keep
+                        </Button>
+                      </span>
+                    ) : (
+                      <Button variant="secondary" onClick={() => setConfirming(device.id)}>
+                        Revoke
+                      </Button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  );
+}

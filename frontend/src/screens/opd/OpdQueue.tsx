@@ -1,0 +1,3 @@
+export function OpdQueue() {
+  return null;
+}
