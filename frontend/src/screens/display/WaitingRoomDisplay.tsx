@@ -4,6 +4,8 @@
 // It runs unattended with a device token (see src/device/device.ts), keeps the screen awake, catches up by
 // itself after any loss of network or server restart, and starts the new day's board after midnight.
 
+// Devanagari shipped with the app: a kiosk TV's minimal Linux may have no Hindi font of its own.
+import "@fontsource-variable/noto-sans-devanagari";
 import { useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
 import { useParams } from "react-router";
 import { useApi } from "../../app-context";
@@ -138,7 +140,7 @@ export function WaitingRoomDisplay() {
               {calling.map((entry, index) => (
                 <li
                   key={entry.tokenNumber}
-                  className={`flex items-baseline justify-between gap-[2vw] rounded-xl ${index === 0 ? "bg-white px-[2vw] py-[1vh] text-black" : "px-[2vw]"} ${index === 0 && highlighted ? "motion-safe:animate-pulse" : ""}`}
+                  className={`flex items-baseline justify-between gap-[2vw] rounded-xl ${index === 0 ? "bg-white px-[2vw] py-[1vh] text-black" : "px-[2vw]"} ${index === 0 && highlighted ? "outline-[0.6vw] outline-yellow-300 outline-solid" : ""}`}
                   data-token={entry.tokenNumber}
                 >
                   <span className={`font-black tabular-nums leading-none ${index === 0 ? "text-[12vw]" : "text-[6vw]"}`}>
