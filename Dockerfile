@@ -1,5 +1,14 @@
 # Production-style image of the platform: one uvicorn process per container; scale out with more containers
 # (events cross processes through Redis).
+
+# The staff app, built in a Node stage; only its dist/ (hashed assets with .br/.gz copies) goes into the image.
+FROM node:20-bookworm-slim AS frontend
+WORKDIR /frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY frontend/ ./
+RUN npm run build
+
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml ./
@@ -9,6 +18,8 @@ COPY domain ./domain
 COPY db ./db
 COPY piccolo_conf.py ./
 RUN pip install --no-cache-dir . && useradd --system --uid 10001 hospital
+# server/frontend.py serves /app/frontend/dist at /.
+COPY --from=frontend /frontend/dist ./frontend/dist
 USER hospital
 ENV HOST=0.0.0.0 PORT=8000 ENVIRONMENT=production LOG_FORMAT=json
 EXPOSE 8000

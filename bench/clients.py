@@ -36,11 +36,13 @@ PING = '{"type":"ping"}'
 
 
 class Sock:
-    __slots__ = ("count", "error", "gaps", "last_seq", "last_time", "pongs", "reader", "ready", "topic", "ws")
+    __slots__ = ("count", "error", "gaps", "group", "last_seq", "last_time", "pongs", "reader", "ready", "topic",
+                 "ws")
 
-    def __init__(self, ws: ClientConnection, topic: str) -> None:
+    def __init__(self, ws: ClientConnection, topic: str, group: str) -> None:
         self.ws = ws
         self.topic = topic
+        self.group = group
         self.count = 0
         self.gaps = 0
         self.last_seq: int | None = None
@@ -95,12 +97,12 @@ class ClientProcess:
             if not sock.ready.done():
                 sock.ready.set_exception(RuntimeError(f"closed before subscribing ({code})"))
 
-    async def _open_one(self, url: str, token: str | None, topic: str, limit: asyncio.Semaphore) -> None:
+    async def _open_one(self, url: str, token: str | None, topic: str, group: str, limit: asyncio.Semaphore) -> None:
         async with limit:
             headers = {"Authorization": f"Bearer {token}"} if token else {}
             ws = await connect(url, additional_headers=headers, compression=None, open_timeout=120,
                                ping_interval=None, close_timeout=2, max_queue=None)
-            sock = Sock(ws, topic)
+            sock = Sock(ws, topic, group)
             sock.reader = asyncio.create_task(self._read(sock))
             await ws.send(msgspec.json.encode({"type": "subscribe", "topic": topic}).decode())
             await asyncio.wait_for(sock.ready, 120)
@@ -109,7 +111,8 @@ class ClientProcess:
     async def open(self, spec: dict[str, Any]) -> dict[str, Any]:
         limit = asyncio.Semaphore(spec.get("concurrency", 100))
         results = await asyncio.gather(
-            *(self._open_one(spec["url"], spec.get("token"), topic, limit) for topic in spec["topics"]),
+            *(self._open_one(spec["url"], spec.get("token"), topic, spec.get("group", ""), limit)
+              for topic in spec["topics"]),
             return_exceptions=True,
         )
         failures = [r for r in results if isinstance(r, BaseException)]
@@ -123,15 +126,17 @@ class ClientProcess:
         """Wait until every open socket has received `target` events; the last arrival's time."""
         deadline = time.monotonic() + spec.get("timeout", 60)
         target = spec["target"]
+        group = spec.get("group", "")
+        mine = [s for s in self.socks if s.group == group]
         while time.monotonic() < deadline:
-            live = [s for s in self.socks if s.reader is not None and not s.reader.done()]
+            live = [s for s in mine if s.reader is not None and not s.reader.done()]
             if all(s.count >= target for s in live):
                 return {"last": max((s.last_time for s in live), default=0.0), "sockets": len(live),
-                        "complete": True, "gaps": sum(s.gaps for s in self.socks)}
+                        "complete": True, "gaps": sum(s.gaps for s in mine)}
             await asyncio.sleep(0.005)
-        live = [s for s in self.socks if s.reader is not None and not s.reader.done()]
+        live = [s for s in mine if s.reader is not None and not s.reader.done()]
         return {"last": max((s.last_time for s in live), default=0.0), "sockets": len(live), "complete": False,
-                "short": sum(1 for s in live if s.count < target), "gaps": sum(s.gaps for s in self.socks)}
+                "short": sum(1 for s in live if s.count < target), "gaps": sum(s.gaps for s in mine)}
 
     async def ping_all(self, within: float) -> int:
         """Send an application ping on every open socket: how many answered within `within` seconds."""

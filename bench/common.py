@@ -29,10 +29,9 @@ def serve_commands(conn: Connection, handle: Callable[[str, Any], Awaitable[Any]
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        commands: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-        loop.add_reader(conn.fileno(), lambda: commands.put_nowait(conn.recv()))
         while True:
-            command, argument = await commands.get()
+            # A thread waits on the pipe: the pipe stays blocking, so large answers are sent whole.
+            command, argument = await loop.run_in_executor(None, conn.recv)
             if command == "exit":
                 conn.send(("ok", None))
                 return

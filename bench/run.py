@@ -32,6 +32,8 @@ import json
 import multiprocessing
 import os
 import platform
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -69,10 +71,13 @@ class Config:
     client_procs: int = int(os.environ.get("BENCH_CLIENT_PROCS", str(max(2, os.cpu_count() or 2))))
     extra_wards: int = int(os.environ.get("BENCH_EXTRA_WARDS", "36"))
     socket_steps: tuple[int, ...] = _ints("BENCH_SOCKET_STEPS", "1000,2500,5000,10000,15000")
-    burst: int = int(os.environ.get("BENCH_BURST", "100"))
-    rounds: int = int(os.environ.get("BENCH_ROUNDS", "3"))
+    burst: int = int(os.environ.get("BENCH_BURST", "200"))
+    rounds: int = int(os.environ.get("BENCH_ROUNDS", "5"))
     stress: bool = os.environ.get("BENCH_STRESS", "1") == "1"
+    phases: tuple[str, ...] = tuple(os.environ.get("BENCH_PHASES", "idle,latency,fanout").split(","))
     output: Path = Path(os.environ.get("BENCH_OUTPUT", str(ROOT / "docs" / "benchmarks.md")))
+    # A folder: py-spy (pip install py-spy) records the server during each latency run, as flame graphs.
+    profile: str = os.environ.get("BENCH_PROFILE", "")
     password: str = os.environ.get("DEMO_PASSWORD", "demo-password")
 
 
@@ -86,6 +91,37 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> tuple[float, float]:
+    """(busy, elapsed) CPU seconds of the whole machine so far, summed over CPUs."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = ticks[3] + ticks[4]
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - idle) / hz, sum(ticks) / hz
+
+
+class CpuMeter:
+    """CPU used meanwhile by the server, by the bench's own processes, and by the whole machine (%, one CPU = 100)."""
+
+    def __init__(self, server_pid: int, bench_pids: list[int]) -> None:
+        self.pids = [server_pid, *bench_pids]
+        self.start = [cpu_seconds(p) for p in self.pids]
+        self.machine = machine_busy_seconds()
+        self.wall = time.monotonic()
+
+    def read(self) -> dict[str, float]:
+        wall = time.monotonic() - self.wall
+        used = [cpu_seconds(p) - s for p, s in zip(self.pids, self.start, strict=True)]
+        busy, _ = machine_busy_seconds()
+        return {"server": round(used[0] / wall * 100), "bench_clients": round(sum(used[1:]) / wall * 100),
+                "machine": round((busy - self.machine[0]) / wall * 100)}
 
 
 def rss_kb(pid: int) -> int:
@@ -205,11 +241,11 @@ async def wards_and_beds(database_url: str, codes: list[str] | None) -> tuple[li
 
 
 async def open_spread(procs: list[Child], url: str, token: str | None, topics: list[str],
-                      concurrency: int = 100) -> dict[str, Any]:
+                      concurrency: int = 100, group: str = "") -> dict[str, Any]:
     """Open one socket per entry of `topics`, the list dealt round robin over the client processes."""
     shares = [topics[i::len(procs)] for i in range(len(procs))]
     answers = await asyncio.gather(*(
-        p.ask("open", {"url": url, "token": token, "topics": share, "concurrency": concurrency})
+        p.ask("open", {"url": url, "token": token, "topics": share, "concurrency": concurrency, "group": group})
         for p, share in zip(procs, shares, strict=True) if share
     ))
     return {"opened": sum(a["opened"] for a in answers), "failed": sum(a["failed"] for a in answers),
@@ -262,6 +298,20 @@ async def idle_sockets(config: Config, server: Server, procs: list[Child]) -> di
 # --- 2. latency -------------------------------------------------------------------------------------
 
 
+async def start_profiler(config: Config, server: Server, name: str,
+                         seconds: float | None = None) -> asyncio.subprocess.Process | None:
+    """py-spy recording the server for `seconds` (default: one latency run), when BENCH_PROFILE is set."""
+    if not config.profile:
+        return None
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    # Collapsed stacks (one line per stack and its sample count): flamegraph.pl or speedscope read them.
+    return await asyncio.create_subprocess_exec(
+        py_spy, "record", "--pid", str(server.pid), "--duration", str(int(seconds or config.seconds)), "--rate", "200",
+        "--format", "raw", "--output", str(Path(config.profile) / f"{name}.txt"),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
 @dataclass
 class LatencyRun:
     rate: int
@@ -292,7 +342,12 @@ async def latency(config: Config, server: Server, procs: list[Child], writer_pro
     for rate in config.rates:
         for p in procs:
             await p.ask("record", True)
+        profiler = await start_profiler(config, server, f"{label}-{rate}")
+        meter = CpuMeter(server.pid, [p.process.pid for p in (*procs, writer_proc)])
         result = await writer_proc.ask("run", {"rate": rate, "duration": config.seconds}, wait=600)
+        result["cpu"] = meter.read()
+        if profiler is not None:
+            await profiler.wait()
         await asyncio.sleep(2)  # the last events arrive
         run = LatencyRun(rate=rate, writer=result)
         for p in procs:
@@ -306,10 +361,10 @@ async def latency(config: Config, server: Server, procs: list[Child], writer_pro
         run.delivered = len(run.latencies)
         ok = sum(result["per_topic"].values())
         run.expected = sum(n * subscribers[t] for t, n in result["per_topic"].items()) + ok * subscribers["census"]
-        log(f"{label} {rate}/s: achieved {result['achieved_rate']:.0f} writes/s, "
+        log(f"{label} {rate}/s: {result['completed_rate']:.0f} writes/s done ({result['skipped']} skipped), "
             f"p50 {percentile(run.latencies, 50):.1f} p95 {percentile(run.latencies, 95):.1f} "
             f"p99 {percentile(run.latencies, 99):.1f} ms, delivered {run.delivered}/{run.expected}, "
-            f"gaps {run.gaps}, answers {result['outcomes']}")
+            f"gaps {run.gaps}, answers {result['outcomes']}, CPU % {result['cpu']}")
         runs.append(run)
         await asyncio.sleep(1)
     codes = await close_all(procs)
@@ -318,9 +373,9 @@ async def latency(config: Config, server: Server, procs: list[Child], writer_pro
         "label": label, "clients": opened["opened"], "topics": len(topics),
         "per_write_deliveries": round(sum(subscribers.values()) / len(topics) * 2, 1), "close_codes": codes,
         "runs": [{
-            "rate": r.rate, "achieved": round(r.writer["achieved_rate"], 1), "outcomes": r.writer["outcomes"],
+            "rate": r.rate, "achieved": round(r.writer["completed_rate"], 1), "outcomes": r.writer["outcomes"],
             "answer_p50_ms": round(r.writer["answer_p50_ms"], 1), "answer_p99_ms": round(r.writer["answer_p99_ms"], 1),
-            "delivered": r.delivered, "expected": r.expected, "gaps": r.gaps,
+            "delivered": r.delivered, "expected": r.expected, "gaps": r.gaps, "cpu": r.writer["cpu"],
             "msgs_per_s": round(r.delivered / config.seconds),
             "p50": round(percentile(r.latencies, 50), 1), "p95": round(percentile(r.latencies, 95), 1),
             "p99": round(percentile(r.latencies, 99), 1), "max": round(r.latencies[-1], 1) if r.latencies else None,
@@ -331,7 +386,16 @@ async def latency(config: Config, server: Server, procs: list[Child], writer_pro
 # --- 3. delivered messages/s against a bare broadcast server ------------------------------------------
 
 
+async def _burst_rate(procs: list[Child], group: str, burst: int, sockets: int, started: float) -> dict[str, Any]:
+    answers = await asyncio.gather(*(p.ask("wait_counts", {"group": group, "target": burst, "timeout": 120},
+                                           wait=180) for p in procs))
+    last = max(a["last"] for a in answers)
+    return {"rate": burst * sockets / (last - started), "complete": all(a["complete"] for a in answers),
+            "gaps": max(a["gaps"] for a in answers)}
+
+
 async def fanout(config: Config, server: Server, procs: list[Child]) -> dict[str, Any]:
+    """Bursts through our server and the bare one, alternately (both see the same background load)."""
     from channels.broker import RedisBroker
     from channels.relay import publish_committed
     from db import outbox
@@ -345,14 +409,19 @@ async def fanout(config: Config, server: Server, procs: list[Child]) -> dict[str
     topic = parse_topic(FANOUT_TOPIC)
     await start_pool(max_size=4)
     broker = RedisBroker(os.environ["REDIS_URL"])
+    baseline = spawn(bare.main)
+    port = free_port()
     ward, room = uuid.uuid4(), uuid.uuid4()
-    payloads: list[list[str]] = []
     ours: list[float] = []
-    complete = True
-    gaps = 0
+    bare_rates: list[float] = []
+    complete, gaps, payload_bytes = True, 0, 0
     try:
-        opened = await open_spread(procs, server.ws_url, token, [FANOUT_TOPIC] * config.clients)
-        log(f"fan-out: {opened['opened']} sockets on {FANOUT_TOPIC}")
+        await baseline.ask("start", port)
+        opened = await open_spread(procs, server.ws_url, token, [FANOUT_TOPIC] * config.clients, group="ours")
+        opened_bare = await open_spread(procs, f"ws://127.0.0.1:{port}/", None, [FANOUT_TOPIC] * config.clients,
+                                        group="bare")
+        log(f"fan-out: {opened['opened']} sockets on {FANOUT_TOPIC} here, {opened_bare['opened']} on the bare server")
+        profiler = await start_profiler(config, server, "fanout", seconds=3600)
         for round_ in range(config.rounds):
             for p in procs:
                 await p.ask("reset_counts")
@@ -364,44 +433,29 @@ async def fanout(config: Config, server: Server, procs: list[Child]) -> dict[str
                 committed = await outbox.append(*events)
             started = time.time()  # committed: from here on it is the spine's work
             await publish_committed(broker, committed)
-            answers = await asyncio.gather(*(p.ask("wait_counts", {"target": config.burst, "timeout": 120})
-                                             for p in procs))
-            last = max(a["last"] for a in answers)
-            complete = complete and all(a["complete"] for a in answers)
-            gaps = max(gaps, max(a["gaps"] for a in answers))
-            rate = config.burst * opened["opened"] / (last - started)
-            ours.append(rate)
-            payloads.append([c.message.decode() for c in committed])
-            log(f"fan-out round {round_ + 1}: ours {rate:,.0f} messages/s")
-        await close_all(procs)
-    finally:
-        await broker.close()
-        await close_pool()
-
-    baseline = spawn(bare.main)
-    port = free_port()
-    bare_rates: list[float] = []
-    try:
-        await baseline.ask("start", port)
-        opened_bare = await open_spread(procs, f"ws://127.0.0.1:{port}/", None, [FANOUT_TOPIC] * config.clients)
-        for round_, burst in enumerate(payloads):
-            for p in procs:
-                await p.ask("reset_counts")
+            mine = await _burst_rate(procs, "ours", config.burst, opened["opened"], started)
+            complete, gaps = complete and mine["complete"], max(gaps, mine["gaps"])
+            ours.append(mine["rate"])
+            payloads = [c.message.decode() for c in committed]
+            payload_bytes = len(payloads[0])
+            await baseline.ask("load", payloads)
             started = time.time()
-            await baseline.ask("broadcast", burst)
-            answers = await asyncio.gather(*(p.ask("wait_counts", {"target": config.burst, "timeout": 120})
-                                             for p in procs))
-            last = max(a["last"] for a in answers)
-            rate = config.burst * opened_bare["opened"] / (last - started)
-            bare_rates.append(rate)
-            log(f"fan-out round {round_ + 1}: bare {rate:,.0f} messages/s")
+            await baseline.ask("broadcast")
+            theirs = await _burst_rate(procs, "bare", config.burst, opened_bare["opened"], started)
+            bare_rates.append(theirs["rate"])
+            log(f"fan-out round {round_ + 1}: ours {mine['rate']:,.0f}, bare {theirs['rate']:,.0f} messages/s")
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)  # py-spy writes what it has recorded and exits
+            await profiler.wait()
         await close_all(procs)
         await baseline.ask("stop")
     finally:
         await baseline.stop()
+        await broker.close()
+        await close_pool()
     ours_median = sorted(ours)[len(ours) // 2]
     bare_median = sorted(bare_rates)[len(bare_rates) // 2]
-    return {"clients": config.clients, "burst": config.burst, "payload_bytes": len(payloads[0][0]),
+    return {"clients": config.clients, "burst": config.burst, "payload_bytes": payload_bytes,
             "ours": [round(r) for r in ours], "bare": [round(r) for r in bare_rates],
             "ours_median": round(ours_median), "bare_median": round(bare_median),
             "ratio": round(ours_median / bare_median, 2), "complete": complete, "gaps": gaps}
@@ -434,9 +488,9 @@ def machine() -> dict[str, str]:
 
 def _latency_table(block: dict[str, Any]) -> list[str]:
     lines = [
-        "| writes/s (target → achieved) | HTTP answer p50 / p99 | events delivered (of expected) | messages/s "
-        "| p50 | p95 | p99 | max | gaps |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| writes/s (target → done) | HTTP answer p50 / p99 | events delivered (of expected) | messages/s "
+        "| p50 | p95 | p99 | max | gaps | CPU %: server / bench clients / whole machine |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in block["runs"]:
         errors = {k: v for k, v in r["outcomes"].items() if k != "200"}
@@ -444,7 +498,8 @@ def _latency_table(block: dict[str, Any]) -> list[str]:
         lines.append(
             f"| {r['rate']} → {r['achieved']}{note} | {r['answer_p50_ms']} / {r['answer_p99_ms']} ms "
             f"| {r['delivered']:,} ({r['expected']:,}) | {r['msgs_per_s']:,} | {r['p50']} ms | {r['p95']} ms "
-            f"| **{r['p99']} ms** | {r['max']} ms | {r['gaps']} |"
+            f"| **{r['p99']} ms** | {r['max']} ms | {r['gaps']} "
+            f"| {r['cpu']['server']} / {r['cpu']['bench_clients']} / {r['cpu']['machine']} of {(os.cpu_count() or 1) * 100} |"
         )
     return lines
 
@@ -533,11 +588,12 @@ def report(config: Config, facts: dict[str, str], results: dict[str, Any]) -> st
         "",
         "## Delivered messages/s against a bare broadcast server",
         "",
-        f"{fan['clients']:,} sockets on one topic; {config.rounds} bursts of {fan['burst']} events "
-        f"({fan['payload_bytes']} bytes each: a `bed.updated` message) committed to the outbox and published "
-        "to Redis as the relay does; then a bare `websockets` server (bench/bare.py: no auth, no topics, no "
-        "queue, `websockets.broadcast`) pushing the same bytes to the same number of clients. Rate = events x "
-        "clients / (last arrival - commit, or - hand-over to the bare server).",
+        f"{fan['clients']:,} sockets on one topic of ours and {fan['clients']:,} on a bare `websockets` server "
+        "(bench/bare.py: no auth, no topics, no queue, `websockets.broadcast`), held by the same client "
+        f"processes. {config.rounds} rounds, each a burst of {fan['burst']} events ({fan['payload_bytes']} bytes "
+        "each: a `bed.updated` message) committed to the outbox and published to Redis as the relay does, then "
+        "the same bytes pushed by the bare server: alternating, so both see the same background load. Rate = "
+        "events x clients / (last arrival - commit, or - the bare server's start).",
         "",
         "| server | messages/s per burst | median |",
         "|---|---|---|",
@@ -579,19 +635,23 @@ async def run(config: Config) -> dict[str, Any]:
     try:
         server.start()
         await server.wait_healthy()
-        results["idle"] = await idle_sockets(config, server, procs)
-        server.stop()  # a fresh process for the rest: the idle run's memory is not the latency run's
-        server = Server(logs)
-        server.start()
-        await server.wait_healthy()
-        results["latency"] = await latency(config, server, procs, writer_proc, None, "latency")
-        if config.stress:
-            stress_writer = spawn(writer.main)
-            try:
-                results["stress"] = await latency(config, server, procs, stress_writer, list(DEMO_WARDS), "stress")
-            finally:
-                await stress_writer.stop()
-        results["fanout"] = await fanout(config, server, procs)
+        if "idle" in config.phases:
+            results["idle"] = await idle_sockets(config, server, procs)
+            server.stop()  # a fresh process for the rest: the idle run's memory is not the latency run's
+            server = Server(logs)
+            server.start()
+            await server.wait_healthy()
+        if "latency" in config.phases:
+            results["latency"] = await latency(config, server, procs, writer_proc, None, "latency")
+            if config.stress:
+                stress_writer = spawn(writer.main)
+                try:
+                    results["stress"] = await latency(config, server, procs, stress_writer, list(DEMO_WARDS),
+                                                      "stress")
+                finally:
+                    await stress_writer.stop()
+        if "fanout" in config.phases:
+            results["fanout"] = await fanout(config, server, procs)
     finally:
         server.stop()
         for child in [*procs, writer_proc]:
@@ -606,10 +666,15 @@ def main() -> int:
               file=sys.stderr)
         return 2
     config = Config()
+    if config.profile:
+        Path(config.profile).mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     results = asyncio.run(run(config))
     facts = machine()
-    config.output.write_text(report(config, facts, results))
+    if {"idle", "latency", "fanout"} <= set(config.phases):
+        config.output.write_text(report(config, facts, results))
+    else:
+        log("not every phase ran: no report written")
     print(json.dumps({"machine": facts, **results}, indent=1, default=str))
     log(f"done in {time.monotonic() - started:.0f} s; wrote {config.output}")
     return 0

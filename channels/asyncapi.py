@@ -26,15 +26,33 @@ from channels.gateway import (
 )
 from db.outbox import EventMessage
 from domain.boards import CensusBoard, WardBoard
-from domain.events import BedUpdated, CensusUpdated, EventPayload, PatientRegistered
+from domain.events import (
+    BedOccupied,
+    BedUpdated,
+    CensusUpdated,
+    DoseRecorded,
+    DoseWentOverdue,
+    EventPayload,
+    PatientRegistered,
+    VitalsMarkedInError,
+    VitalsRecorded,
+    VitalsWentOverdue,
+)
 from domain.topics import TopicKind
 
-EVENT_PAYLOADS: tuple[type[EventPayload], ...] = (BedUpdated, CensusUpdated, PatientRegistered)
+EVENT_PAYLOADS: tuple[type[EventPayload], ...] = (
+    BedUpdated, CensusUpdated, PatientRegistered,
+    # The nurse-station board (IPD issue).
+    BedOccupied, VitalsRecorded, VitalsMarkedInError, VitalsWentOverdue, DoseWentOverdue, DoseRecorded,
+)
 
 TOPICS: list[dict[str, str]] = [
     {"name": "census", "carries": "census.updated", "snapshot": "CensusBoard",
      "who": "ADMIN, DOCTOR, NURSE, RECEPTIONIST; devices listing it"},
-    {"name": "ward:{wardId}", "carries": "bed.updated", "snapshot": "WardBoard (patient fields by role)",
+    {"name": "ward:{wardId}",
+     "carries": "bed.updated, bed.occupied, vitals.recorded, vitals.marked_in_error, vitals.went_overdue, "
+                "dose.went_overdue, dose.recorded, alert.posted, alert.escalated, alert.verified, alert.acknowledged",
+     "snapshot": "WardBoard (patient fields by role; vitals, NEWS2, open alerts, overdue doses per bed)",
      "who": "NURSE rostered or assigned there, DOCTOR, ADMIN; devices listing it (no patient fields)"},
     {"name": "opd:{departmentId}", "carries": "(OPD issue)", "snapshot": "{} for now",
      "who": "ADMIN; RECEPTIONIST, DOCTOR, NURSE of that department"},

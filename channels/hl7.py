@@ -102,7 +102,8 @@ def _structured_numeric(segment: Any) -> str:
 
 
 def _normalise(raw: str) -> str:
-    return raw.replace("\r\n", "\r").replace("\n", "\r").strip("\r \t\x0b\x1c")
+    # NUL is padding some serial devices send; PostgreSQL text cannot hold it (the message could not be logged).
+    return raw.replace("\x00", "").replace("\r\n", "\r").replace("\n", "\r").strip("\r \t\x0b\x1c")
 
 
 def parse_message(raw: str) -> Any:

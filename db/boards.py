@@ -326,7 +326,8 @@ async def ward_board(ward_id: UUID, viewer: Actor) -> tuple[Position, WardBoard]
 
 
 async def audit_board_read(viewer: Actor, board: WardBoard) -> None:
-    patients = [b.admission.patient.id for r in board.rooms for b in r.beds if b.admission and b.admission.patient]
+    patients = [b.admission.patient.id for r in board.rooms for b in r.beds
+                if b.admission is not None and isinstance(b.admission.patient, BoardPatient)]
     if patients:
         async with transaction():
             await audit.record(viewer, action="READ", table="ward_board", record_id=board.ward_id,

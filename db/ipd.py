@@ -41,7 +41,7 @@ from domain.beds import BedMove, bed_move, housekeeping_move
 from domain.boards import CensusBoard, WardBoard
 from domain.clock import hospital_day
 from domain.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, StaleVersion, ValidationFailed
-from domain.events import BedOccupied, BedUpdated, CensusUpdated
+from domain.events import BedOccupied, BedUpdated, CensusUpdated, WardOccupant
 from domain.inpatient import (
     BASELINE_VITALS_DUE_AFTER,
     DEFAULT_DISCHARGE_REVERT_HOURS,
@@ -832,6 +832,8 @@ class AdmissionDetail:
     prescriptions: list[dict[str, Any]]
     bills: list[dict[str, Any]]
     access: str
+    # What the ward board shows of a patient in a bed (None once the stay ended).
+    board: WardOccupant | None = None
 
 
 async def get_admission(actor: Actor, admission_id: UUID) -> AdmissionDetail:
@@ -855,10 +857,13 @@ async def get_admission(actor: Actor, admission_id: UUID) -> AdmissionDetail:
         bills = [dict(r) for r in await fetch(
             "SELECT id, bill_number, status, bill_type, total_amount, balance, bill_date FROM bills "
             "WHERE ipd_admission_id = $1 ORDER BY created_at, id", admission_id)]
+        board = None
+        if row["status"] == AdmissionStatus.ACTIVE.value:
+            board = (await boards.occupants([admission_id])).get(admission_id)
         await audit.record(actor, action="READ", table="ipd_admissions", record_id=admission_id,
                            new={"patient_id": row["patient_id"], "access": basis})
     return AdmissionDetail(admission=row, patient=patient, allergies=allergies, beds=beds,
-                           prescriptions=prescriptions, bills=bills, access=basis)
+                           prescriptions=prescriptions, bills=bills, access=basis, board=board)
 
 
 async def lab_orders(actor: Actor, admission_id: UUID) -> list[dict[str, Any]]:

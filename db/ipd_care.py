@@ -205,7 +205,7 @@ async def record_vitals(actor: Actor, admission_id: UUID, vitals: VitalsIn) -> d
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
             observation_id, admission_id, place["patient_id"], at, vitals.temperature, vitals.heart_rate,
             vitals.respiratory_rate, vitals.systolic, vitals.diastolic, vitals.spo2,
-            bool(vitals.on_oxygen) if vitals.on_oxygen is not None else False,
+            vitals.on_oxygen,
             vitals.consciousness.value if vitals.consciousness else None, vitals.pain_score,
             news.total if news else None, news.band.value if news else None, actor.user_id, now, scale,
             news.next_observation_due(at) if news else None,

@@ -24,7 +24,7 @@ outbox events. Decisions worth knowing:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -968,9 +968,49 @@ class NewQc:
     notes: str | None = None
 
 
+# lab_quality_control's numbers are numeric(12, 4): below 10^8, four decimal places.
+_QC_LIMIT = Decimal(10) ** 8
+_QC_PLACES = Decimal("0.0001")
+
+
+def _qc_number(field: str, value: Decimal | None, problems: dict[str, str]) -> Decimal | None:
+    """A control value as the column keeps it; NaN, infinities and out-of-range numbers are a field error."""
+    if value is None:
+        return None
+    if not value.is_finite() or abs(value) >= _QC_LIMIT:
+        problems[field] = f"must be a number between -{_QC_LIMIT} and {_QC_LIMIT}"
+        return None
+    return value.quantize(_QC_PLACES)
+
+
+async def _qc_test(test_id: str) -> dict[str, Any]:
+    """The QC's testId: the catalogue test's code, or its id."""
+    try:
+        catalog_id = UUID(test_id)
+    except ValueError:
+        catalog_id = None
+    row = await fetchrow(f"SELECT {_CATALOG_COLUMNS} FROM lab_test_catalog WHERE id = $1", catalog_id) \
+        if catalog_id is not None else None
+    if row is None:
+        row = await fetchrow(f"SELECT {_CATALOG_COLUMNS} FROM lab_test_catalog WHERE upper(code) = upper($1)", test_id)
+    if row is None or not row["is_active"]:
+        raise ValidationFailed(fields={
+            "testId": f"{test_id!r} is not a test of the catalogue (its code or id: GET /api/lab/test-categories)"})
+    return dict(row)
+
+
 async def record_qc(actor: Actor, new: NewQc) -> dict[str, Any]:
-    """A control run. With value, target mean and SD the server judges it (Westgard rules); else the status sent."""
-    test = await _catalog_test(new.test_code, None)
+    """A control run. With value, target mean and SD the server judges it (Westgard rules); else the status sent.
+
+    `new.test_code` is the request's testId: the catalogue test's code or id.
+    """
+    problems: dict[str, str] = {}
+    new = replace(new, value=_qc_number("value", new.value, problems),
+                  target_mean=_qc_number("targetMean", new.target_mean, problems),
+                  target_sd=_qc_number("targetSd", new.target_sd, problems))
+    if problems:
+        raise ValidationFailed(fields=problems)
+    test = await _qc_test(new.test_code)
     numbers = (new.value, new.target_mean, new.target_sd)
     if any(n is not None for n in numbers) and not all(n is not None for n in numbers):
         raise ValidationFailed(fields={"targetSd": "Send value, targetMean and targetSd together (or none of them)"})

@@ -922,8 +922,21 @@ class Vitals:
                         diastolic=self.blood_pressure_diastolic, spo2=self.oxygen_saturation)
 
 
+def _storable(value: Decimal, *, digits: int, places: int) -> Decimal | None:
+    """`value` as a numeric(digits, places) column keeps it; None when no such column can (NaN, infinite, too big).
+
+    A decimal like 1e-999999 passes a range check but cannot even be sent to PostgreSQL: rounded, it is 0.
+    """
+    if not value.is_finite() or abs(value) >= Decimal(10) ** (digits - places):
+        return None
+    return value.quantize(Decimal(1).scaleb(-places))
+
+
 def _check_weight(weight_kg: Decimal | None) -> None:
-    if weight_kg is not None and not (weight_kg.is_finite() and Decimal(0) < weight_kg <= Decimal(500)):
+    if weight_kg is None:
+        return
+    kept = _storable(weight_kg, digits=5, places=2)  # opd_triage / consultations: numeric(5, 2)
+    if kept is None or not Decimal(0) < kept <= Decimal(500):
         raise ValidationFailed(fields={"weightKg": "must be more than 0 and at most 500 kg"})
 
 
@@ -1308,6 +1321,10 @@ async def check_lines(lines: Sequence[PrescriptionLine]) -> CheckedLines:
             )
         units.append(unit)
         problems.update(validate_amounts(index=index, dose=line.dose, duration_days=line.duration_days))
+        dose_field = f"medicines[{index}].dose"
+        kept = _storable(line.dose, digits=10, places=2)  # prescription_items.dose_quantity: numeric(10, 2)
+        if dose_field not in problems and (kept is None or kept <= 0):
+            problems[dose_field] = "must be from 0.01 to 99999999.99"
     if problems:
         raise ValidationFailed("Some medicines are not valid; nothing was prescribed", fields=problems)
     return CheckedLines(lines=lines, medicines=[_medicine(found[line.medicine_id]) for line in lines],

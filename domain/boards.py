@@ -124,7 +124,8 @@ class BoardAdmission(WardOccupant, kw_only=True, frozen=True):
     """The admission in a bed: days in, doctor, latest vitals and NEWS2, open alerts, overdue doses, and the
     patient as the viewer's role may see them."""
 
-    patient: BoardPatient | None = None
+    # Absent (not null) for a viewer that sees no patients: an unattended device.
+    patient: BoardPatient | msgspec.UnsetType = msgspec.UNSET
 
 
 class BoardBed(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
@@ -156,7 +157,7 @@ class WardBoard(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
 
 def board_admission(occupant: WardOccupant, patient: BoardPatient | None = None) -> BoardAdmission:
     fields = {f.name: getattr(occupant, f.name) for f in msgspec.structs.fields(WardOccupant)}
-    return BoardAdmission(**fields, patient=patient)
+    return BoardAdmission(**fields, patient=msgspec.UNSET if patient is None else patient)
 
 
 def _with_beds(board: WardBoard, change: Callable[[BoardBed], BoardBed | None]) -> WardBoard:

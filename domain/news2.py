@@ -402,7 +402,8 @@ def _range_problem(field: str, value: Decimal | float | int) -> str | None:
         return "must be a number"
     if low <= number <= high:
         return None
-    if field == "temperature" and low <= _fahrenheit_to_celsius(number) <= high:
+    # Only a number that could be °F is converted (a huge one cannot even be rounded to tenths).
+    if field == "temperature" and abs(number) < 1000 and low <= _fahrenheit_to_celsius(number) <= high:
         return (
             f"{number} looks like a temperature in °F: enter it in °C "
             f"({number} °F is {_fahrenheit_to_celsius(number)} °C)"

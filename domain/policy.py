@@ -175,6 +175,8 @@ _NURSE = frozenset(
         Permission.OPD_QUEUE_READ,
         Permission.OPD_SCHEDULE_READ,
         Permission.PRESCRIPTIONS_READ,
+        # A nurse placing a patient from the census board admits them, naming the admitting doctor.
+        Permission.IPD_ADMIT,
         Permission.IPD_READ,
         Permission.IPD_VITALS_WRITE,
         Permission.IPD_NOTES_WRITE,

@@ -23,6 +23,7 @@ from domain.actors import Actor
 from domain.alert_events import UserBoard
 from domain.policy import Permission
 from domain.topics import user_topic
+from server.errors import document_errors
 from server.security import requires
 
 
@@ -192,4 +193,4 @@ async def pending_actions(request: Request[Actor, Any, Any]) -> PendingActionsOu
     )
 
 
-ROUTES: list[Any] = [list_alerts, alerts_board, get_alert, acknowledge, receipt, seen, pending_actions]
+ROUTES: list[Any] = document_errors([list_alerts, alerts_board, get_alert, acknowledge, receipt, seen, pending_actions])

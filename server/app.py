@@ -23,6 +23,8 @@ from channels.relay import Relay
 from db.alerts import run_escalations, set_escalation_minutes
 from db.audit import run_sealer
 from db.connection import close_pool, start_pool
+from db.ipd import set_discharge_revert_hours
+from db.ipd_care import run_ward_timers, set_news2_escalation_minutes
 from db.realtime import add_socket_closer, remove_socket_closer
 from server import alerts, auth, frontend, health, imaging, ipd, lab, opd, patients, realtime, users
 from server.errors import EXCEPTION_HANDLERS
@@ -35,6 +37,8 @@ from server.settings import Settings, settings
 log = logging.getLogger("hospital.app")
 # How often each process looks for alerts due to escalate (the timers themselves are in PostgreSQL).
 ESCALATION_SWEEP_SECONDS = 5.0
+# How often each process puts late doses and observations on the ward boards (timers in PostgreSQL too).
+WARD_TIMER_SWEEP_SECONDS = 15.0
 
 ROUTES: list[Any] = [
     health.health,
@@ -76,6 +80,9 @@ def create_app(config: Settings | None = None) -> Litestar:
         background.append(asyncio.create_task(run_sealer(config.audit_seal_interval_seconds), name="audit-sealer"))
         set_escalation_minutes(config.alert_escalation_minutes)
         background.append(asyncio.create_task(run_escalations(ESCALATION_SWEEP_SECONDS), name="alert-escalations"))
+        set_discharge_revert_hours(config.discharge_revert_hours)
+        set_news2_escalation_minutes(*config.news2_escalation_minutes)
+        background.append(asyncio.create_task(run_ward_timers(WARD_TIMER_SWEEP_SECONDS), name="ward-timers"))
         if hl7_listener is not None:
             await hl7_listener.start()
         log.info("started", extra={"broker": broker.name})

@@ -21,6 +21,7 @@ from domain.actors import Actor
 from domain.errors import Unauthenticated
 from domain.policy import Permission
 from domain.sessions import ThrottlePolicy
+from server.errors import document_errors
 from server.security import client_address, issue_access_token, requires, session_policy
 from server.settings import Settings
 from server.users import UserOut, UserRegistration, user_out
@@ -91,7 +92,8 @@ def _session_response(
     return Response(body, status_code=200, cookies=cookies)
 
 
-@post("/api/auth/login", exclude_from_auth=True, tags=["auth"], summary="Sign in with e-mail and password")
+@post("/api/auth/login", exclude_from_auth=True, tags=["auth"], status_code=200,
+      summary="Sign in with e-mail and password")
 async def login(request: Request[Any, Any, Any], data: JSONBody[LoginIn]) -> Response[TokenOut]:
     config: Settings = request.app.state.settings
     result = await auth_service.sign_in(
@@ -113,6 +115,7 @@ async def login(request: Request[Any, Any, Any], data: JSONBody[LoginIn]) -> Res
     "/api/auth/refresh-token",
     exclude_from_auth=True,
     tags=["auth"],
+    status_code=200,
     summary="Rotate the refresh token and get a new access token",
 )
 async def refresh_token(request: Request[Any, Any, Any], data: JSONBody[RefreshIn | None] = None) -> Response[TokenOut]:
@@ -129,7 +132,8 @@ async def refresh_token(request: Request[Any, Any, Any], data: JSONBody[RefreshI
     return _session_response(request, config, session, with_user=False)
 
 
-@post("/api/auth/logout", guards=[requires(Permission.AUTH_SESSION)], tags=["auth"], summary="Sign out")
+@post("/api/auth/logout", guards=[requires(Permission.AUTH_SESSION)], tags=["auth"], status_code=200,
+      summary="Sign out")
 async def logout(request: Request[Actor, Any, Any]) -> Response[LogoutOut]:
     actor = request.user
     assert actor.session_id is not None
@@ -157,3 +161,8 @@ async def register(request: Request[Actor, Any, Any], data: JSONBody[UserRegistr
     user = await users_service.create_user(request.user, data.as_new_user())
     return RegisteredOut(user=user_out(user))
 
+
+# The routes are listed one by one in server/app.py; their error answers go in the OpenAPI document here.
+document_errors([login], extra=(401, 423, 429))
+document_errors([refresh_token], extra=(401,))
+document_errors([logout, activity, register])

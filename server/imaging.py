@@ -31,6 +31,7 @@ from domain.imaging_events import ImagingWorklistBoard
 from domain.policy import PatientView, Permission, patient_view_of
 from domain.registration import age_on
 from domain.topics import IMAGING
+from server.errors import document_errors
 from server.patients import PatientOut, shape_patient
 from server.security import requires
 from server.settings import Settings
@@ -269,7 +270,7 @@ def _image_out(signer: UrlSigner, row: dict[str, Any]) -> ImageOut:
 
 
 @post("/api/imaging/orders/{order_id:uuid}/images", guards=[requires(Permission.IMAGING_PROCEDURE)],
-      tags=["imaging"], status_code=201, request_max_body_size=MAX_IMAGE_BYTES,
+      tags=["imaging"], status_code=201, request_max_body_size=MAX_IMAGE_BYTES, raw_body=tuple(_EXTENSIONS),
       summary="Upload one image (DICOM, JPEG, PNG) or document (PDF) as the raw body; the type is checked")
 async def upload_image(
     request: Request[Actor, Any, Any], order_id: FromPath[UUID],
@@ -284,7 +285,8 @@ async def upload_image(
     key = f"imaging/{order_id}/{file_id}.{_EXTENSIONS[content_type]}"
     config = _settings(request)
     storage_for(config).put(key, data)
-    safe_name = "".join(ch if ch.isalnum() or ch in "._- " else "_" for ch in filename)[:200]
+    # ASCII only: the name goes back out in a Content-Disposition header, which is Latin-1.
+    safe_name = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "._- " else "_" for ch in filename)[:200]
     row = await imaging_service.add_file(request.user, order_id, storage_key=key, filename=safe_name,
                                          content_type=content_type, size_bytes=len(data),
                                          sha256=hashlib.sha256(data).hexdigest())
@@ -305,7 +307,7 @@ async def images(request: Request[Actor, Any, Any], order_id: FromPath[UUID]) ->
 async def signed_file(
     request: Request[Any, Any, Any], file_id: FromPath[UUID],
     expires: Annotated[int, QueryParameter(ge=0)],
-    signature: Annotated[str, QueryParameter(min_length=64, max_length=64)],
+    signature: Annotated[str, QueryParameter(min_length=64, max_length=64, pattern="^[0-9a-f]{64}$")],
 ) -> Response[bytes]:
     config = _settings(request)
     if not UrlSigner.for_settings(config).valid(file_id, expires, signature):
@@ -335,7 +337,7 @@ async def imaging_board() -> ImagingBoardOut:
     return ImagingBoardOut(topic=IMAGING.name, epoch=position.epoch, seq=position.seq, data=board)
 
 
-ROUTES: list[Any] = [
+ROUTES: list[Any] = document_errors([
     place_order, list_orders, get_order, schedule, procedure, report, cancel, upload_image, images, signed_file,
     imaging_board,
-]
+])

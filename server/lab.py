@@ -16,6 +16,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import MediaType, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import UNSET, Meta, Struct, UnsetType
 
@@ -33,6 +34,7 @@ from domain.registration import age_on
 from domain.topics import lab_topic
 from server import lab_documents
 from server.alerts import AlertOut, alert_out
+from server.errors import document_errors
 from server.patients import PatientOut, shape_patient
 from server.security import requires
 from server.versioning import etag, expected_version
@@ -406,6 +408,7 @@ async def collect_sample(request: Request[Actor, Any, Any], order_id: FromPath[U
 
 
 @get("/api/lab/orders/{order_id:uuid}/label", guards=[requires(Permission.LAB_SAMPLE)], tags=["lab"],
+     media_type=MediaType.HTML, also_produces=("image/svg+xml",),
      summary="The sample's barcode label (Code 128 of the accession number) to print: HTML, or the SVG alone")
 async def sample_label(
     request: Request[Actor, Any, Any], order_id: FromPath[UUID],
@@ -496,6 +499,9 @@ class LabReportOut(Struct, rename="camel", omit_defaults=True):
 
 
 @get("/api/lab/orders/{order_id:uuid}/report", guards=[requires(Permission.LAB_REPORT_READ)], tags=["lab"],
+     responses={200: ResponseSpec(LabReportOut, description="The report as JSON (or HTML or PDF by ?format)",
+                                  generate_examples=False)},
+     also_produces=(MediaType.HTML.value, "application/pdf"),
      summary="The report with ranges, flags and the critical-result timeline: JSON, or ?format=html|pdf to print")
 async def lab_report(
     request: Request[Actor, Any, Any], order_id: FromPath[UUID],
@@ -675,6 +681,7 @@ async def list_qc(
 
 
 @post("/api/lab/hl7", guards=[requires(Permission.LAB_RESULT_ENTER)], tags=["lab"], status_code=200,
+      media_type="application/hl7-v2", raw_body=("application/hl7-v2", "text/plain"),
       summary="An analyzer's HL7 v2 ORU^R01 as the raw body; answered with the HL7 ACK (MSA AA, AE or AR)")
 async def receive_hl7(request: Request[Actor, Any, Any]) -> Response[str]:
     body = await request.body()
@@ -806,8 +813,8 @@ async def critical_results(
     ) for r in rows])
 
 
-ROUTES: list[Any] = [
+ROUTES: list[Any] = document_errors([
     place_order, list_orders, get_order, cancel_order, collect_sample, sample_label, reject_sample, start_processing,
     enter_results, verify_results, release_results, send_back, correct_results, lab_report, worklist,
     worklist_board, test_categories, record_qc, list_qc, receive_hl7, lab_volume, critical_results,
-]
+])

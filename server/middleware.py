@@ -1,15 +1,22 @@
-"""Headers every response carries, and one structured log line per request.
+"""Headers every response carries, one structured log line per request, and text no column can hold refused.
 
 The log line names the method, the route's path (never its query string, which may hold a name) and the time.
+PostgreSQL text cannot contain NUL (U+0000): a request carrying one in its path, query or JSON body is answered
+4xx with the field named before any handler runs, instead of failing as a 500 when the text reaches the database.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl
 
+import msgspec
 from litestar.types import ASGIApp
+
+from server.errors import error_body
 
 log = logging.getLogger("hospital.request")
 
@@ -36,6 +43,88 @@ _DOCS_HEADERS = [h for h in SECURITY_HEADERS if h[0] != b"content-security-polic
 NO_STORE = (b"cache-control", b"no-store")
 
 
+NUL_REFUSED = "must not contain the NUL character (\\u0000)"
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_BINARY_UPLOADS = (b"image/", b"application/octet-stream", b"application/dicom", b"application/pdf")
+# Bodies larger than this are passed on unread (no JSON body of this API comes near it).
+_SCAN_LIMIT = 2 * 1024 * 1024
+
+
+def _printable(name: str) -> str:
+    return name.replace("\x00", "\\u0000")
+
+
+def _nul_paths(value: Any, path: str = "") -> Iterator[str]:
+    """Where NUL occurs in a decoded JSON value, as the wire path (`results[1].comment`)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path or "body"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                yield _printable(inner)
+            else:
+                yield from _nul_paths(item, inner)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nul_paths(item, f"{path}[{index}]")
+
+
+def _query_nul_fields(query_string: bytes) -> dict[str, str]:
+    if b"%00" not in query_string and b"\x00" not in query_string:
+        return {}
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    return {_printable(name): NUL_REFUSED for name, value in pairs if "\x00" in name or "\x00" in value}
+
+
+def _may_be_json(scope: Any) -> bool:
+    """Litestar reads a JSON body whatever Content-Type says; only uploads declared binary are not looked at."""
+    content_type = next((v for k, v in scope["headers"] if k == b"content-type"), b"").split(b";")[0].strip().lower()
+    return not content_type.startswith(_BINARY_UPLOADS)
+
+
+async def _refuse(send: Any, status: int, detail: str, fields: dict[str, str]) -> None:
+    body = msgspec.json.encode(error_body(status, detail, fields))
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _refuse_nul(scope: Any, receive: Any, send: Any) -> Any:
+    """None when the request was refused for a NUL; otherwise the `receive` to hand on (the body replayed)."""
+    if "\x00" in scope["path"]:
+        await _refuse(send, 400, "The address is not valid", {"path": NUL_REFUSED})
+        return None
+    if fields := _query_nul_fields(scope.get("query_string", b"")):
+        await _refuse(send, 422, "The request is not valid", fields)
+        return None
+    if scope["method"] not in _BODY_METHODS or not _may_be_json(scope):
+        return receive
+    messages: list[Any] = []
+    size = 0
+    while size <= _SCAN_LIMIT:
+        message = await receive()
+        messages.append(message)
+        size += len(message.get("body", b""))
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+    if size <= _SCAN_LIMIT and b"\\u0000" in body:
+        try:
+            paths = list(_nul_paths(msgspec.json.decode(body)))
+        except msgspec.DecodeError:
+            paths = []  # not JSON: the handler answers that
+        if paths:
+            await _refuse(send, 422, "The request is not valid", dict.fromkeys(paths, NUL_REFUSED))
+            return None
+
+    async def replay() -> Any:
+        return messages.pop(0) if messages else await receive()
+
+    return replay
+
+
 def security_headers_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -56,7 +145,9 @@ def security_headers_middleware(app: ASGIApp) -> ASGIApp:
             await send(message)
 
         try:
-            await app(scope, receive, send_with_headers)
+            checked = await _refuse_nul(scope, receive, send_with_headers)
+            if checked is not None:
+                await app(scope, checked, send_with_headers)
         finally:
             log.info(
                 "%s %s %s %.1fms",

@@ -26,6 +26,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import MediaType, Request, Response, get, post, put
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import UNSET, Meta, Struct, UnsetType
 
@@ -43,6 +44,7 @@ from domain.queue import MAX_UNANSWERED_CALLS
 from domain.registration import age_on
 from domain.roles import Role
 from domain.topics import display_topic
+from server.errors import document_errors
 from server.patients import PatientCreate, PatientOut, shape_patient
 from server.security import requires
 from server.versioning import etag, expected_version
@@ -229,7 +231,7 @@ async def check_in(request: Request[Actor, Any, Any], data: JSONBody[CheckInIn])
 
 
 @get("/api/opd/tokens/{token_id:uuid}/slip", guards=[requires(Permission.OPD_CHECK_IN)], tags=["opd"],
-     summary="The token slip to print (HTML, 72 mm wide)")
+     media_type=MediaType.HTML, summary="The token slip to print (HTML, 72 mm wide)")
 async def token_slip(request: Request[Actor, Any, Any], token_id: FromPath[UUID]) -> Response[str]:
     t = await opd_service.token_slip(request.user, token_id)
     arrived = hospital_time(t["created_at"])
@@ -847,7 +849,8 @@ async def complete_consultation(
 
 
 @get("/api/opd/prescriptions/{prescription_id:uuid}/print", guards=[requires(Permission.PRESCRIPTIONS_READ)],
-     tags=["opd"], summary="The prescription to print (HTML): doctor's name, registration number and council")
+     tags=["opd"], media_type=MediaType.HTML,
+     summary="The prescription to print (HTML): doctor's name, registration number and council")
 async def print_prescription(request: Request[Actor, Any, Any], prescription_id: FromPath[UUID]) -> Response[str]:
     data = await opd_service.prescription_for_print(request.user, prescription_id)
     return _html(_prescription_html(data), "Prescription")
@@ -997,10 +1000,17 @@ async def list_appointments(
     return AppointmentsOut(appointments=[appointment_out(r) for r in rows])
 
 
+# A local clock time, as msgspec writes it ("09:00:00"). Litestar would document `time` as a duration.
+_CLOCK_TIME = Schema(type=OpenAPIType.STRING, pattern=r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+                     description="local clock time, HH:MM:SS")
+ClockTime = Annotated[time | None, Meta(extra_json_schema={"extra": {"one_of": [_CLOCK_TIME,
+                                                                                   Schema(type=OpenAPIType.NULL)]}})]
+
+
 class DayOut(Struct, rename="camel"):
     date: date
-    opens: time | None
-    closes: time | None
+    opens: ClockTime
+    closes: ClockTime
     appointments: list[AppointmentOut]
 
 
@@ -1065,11 +1075,11 @@ def _summary_out(row: dict[str, Any], clinical: bool) -> ConsultationSummaryOut:
 
 
 class AvailabilityOut(Struct, rename="camel"):
-    mon_fri_start: time | None
-    mon_fri_end: time | None
+    mon_fri_start: ClockTime
+    mon_fri_end: ClockTime
     weekends: bool
-    opens: time | None
-    closes: time | None
+    opens: ClockTime
+    closes: ClockTime
     sees_patients: bool
 
 
@@ -1259,10 +1269,10 @@ async def opd_summary(
     )
 
 
-ROUTES: list[Any] = [
+ROUTES: list[Any] = document_errors([
     check_in, token_slip, cancel_check_in, move_visit, queue, display, call_next, recall, skip, no_show,
     set_priority, triage, create_consultation, update_consultation, add_note, get_consultation, prescribe,
     complete_consultation, print_prescription, book_appointment, reschedule_appointment, cancel_appointment,
     list_appointments, appointment_week, doctor_schedule, my_schedule, receptionist_queue, icd10_search,
     consultation_templates, chief_complaints, opd_summary,
-]
+])

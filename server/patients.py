@@ -39,6 +39,7 @@ from domain.opd import VisitType
 from domain.patients import AllergenType, AllergySeverity, BloodGroup, Gender
 from domain.policy import PATIENT_FIELDS, PATIENT_VIEW_FIELDS, PatientView, Permission
 from domain.registration import MAX_AGE_YEARS, age_on, classify_search
+from server.errors import document_errors
 from server.security import requires
 from server.versioning import etag, expected_version
 
@@ -588,7 +589,7 @@ async def merge_patients(
     return _with_etag(body, outcome.survivor.patient["version"])
 
 
-ROUTES = [
+ROUTES = document_errors([
     list_patients, register_patient, get_patient, update_patient, medical_history, patient_visits, patient_bills,
     patient_prescriptions, break_glass, list_emergency_access, review_emergency_access, merge_patients,
-]
+])

@@ -82,4 +82,5 @@ class UrlSigner:
     def valid(self, file_id: UUID, expires: int, signature: str, *, now: float | None = None) -> bool:
         if expires < (now or time.time()):
             return False
-        return hmac.compare_digest(self._signature(file_id, expires), signature)
+        # As bytes: compare_digest refuses str with non-ASCII characters, and a link can carry anything.
+        return hmac.compare_digest(self._signature(file_id, expires).encode(), signature.encode("utf-8", "replace"))

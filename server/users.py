@@ -18,6 +18,7 @@ from db import users as users_service
 from domain.actors import Actor
 from domain.policy import Permission, permissions_of
 from domain.roles import Role
+from server.errors import document_errors
 from server.security import requires
 from server.versioning import expected_version
 
@@ -279,7 +280,7 @@ async def audit_log(
     return AuditLogOut(logs=logs, total=total)
 
 
-ROUTES = [
+ROUTES = document_errors([
     list_users, create_user, change_role, deactivate_user, activate_user, reset_password, user_permissions,
     list_devices, create_device, revoke_device, audit_log,
-]
+])

@@ -46,7 +46,7 @@ class User(Table, tablename="users", schema=None):
 
 ID = "2026-11-26T07:29:19:692043"
 VERSION = "1.38.0"
-DESCRIPTION = "ipd: visit link, discharge details, cancellation, SpO2 scale, vitals and dose timers"
+DESCRIPTION = "ipd: visit link, discharge details, cancellation, SpO2 scale, vitals and dose timers, on_oxygen nullable"
 
 
 async def forwards():
@@ -660,6 +660,18 @@ async def forwards():
         },
         column_class=Varchar,
         old_column_class=Varchar,
+        schema=None,
+    )
+
+    manager.alter_column(
+        table_class_name="VitalSignObservation",
+        tablename="vital_sign_observations",
+        column_name="on_oxygen",
+        db_column_name="on_oxygen",
+        params={"default": None, "null": True},
+        old_params={"default": False, "null": False},
+        column_class=Boolean,
+        old_column_class=Boolean,
         schema=None,
     )
 

@@ -169,7 +169,8 @@ class VitalSignObservation(Table, tablename="vital_sign_observations"):
     blood_pressure_systolic = Integer(null=True, default=None)
     blood_pressure_diastolic = Integer(null=True, default=None)
     oxygen_saturation = Integer(null=True, default=None)
-    on_oxygen = Boolean(default=False)
+    # Null when not charted (a partial set): never read as "on air".
+    on_oxygen = Boolean(null=True, default=None)
     consciousness = Varchar(length=1, choices=Consciousness, null=True, default=None)
     pain_score = Integer(null=True, default=None)
     news2_score = Integer(null=True, default=None)

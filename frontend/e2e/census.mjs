@@ -83,6 +83,7 @@ export async function census(browser, baseURL) {
     await nurse.locator(`[data-ward="GMW"] [data-bed="${bedNumber}"][data-state="MAINTENANCE"]`).waitFor({ timeout: ms });
   });
   assert.match(await nurse.locator(`[data-out-of-service="${bedNumber}"]`).innerText(), /less than a minute/);
+  await admin.evaluate(() => window.scrollTo(0, 0));
   await docScreenshot(admin, "census");
   await screenshot(wall, "census-wall-device");
 

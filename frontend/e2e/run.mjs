@@ -3,13 +3,16 @@
 
 import { admin } from "./admin.mjs";
 import { census } from "./census.mjs";
+import { checkIn } from "./checkin.mjs";
 import { display, displayRestart } from "./display.mjs";
+import { doctor } from "./doctor.mjs";
+import { ward } from "./ward.mjs";
 import { launch } from "./browser.mjs";
 import { liveRegistrations } from "./live.mjs";
 import { reception } from "./reception.mjs";
 import { expiredSession, idleSession } from "./session.mjs";
 
-const SCENARIOS = { census, display, "display-restart": displayRestart, reception, admin, "expired-session": expiredSession, "idle-session": idleSession, "live-registrations": liveRegistrations };
+const SCENARIOS = { census, "check-in": checkIn, display, "display-restart": displayRestart, doctor, ward, reception, admin, "expired-session": expiredSession, "idle-session": idleSession, "live-registrations": liveRegistrations };
 
 const [baseURL, ...names] = process.argv.slice(2);
 if (!baseURL || names.length === 0 || names.some((n) => !(n in SCENARIOS))) {

@@ -13,7 +13,7 @@ export interface Screen {
 
 export const SCREENS = {
   doctor: { path: "/doctor", title: "My queue & alerts", roles: ["DOCTOR"] },
-  reception: { path: "/reception", title: "Check-in", roles: ["RECEPTIONIST", "ADMIN"] },
+  reception: { path: "/reception", title: "Reception", roles: ["RECEPTIONIST", "ADMIN"] },
   queue: { path: "/opd/queue", title: "OPD queue", roles: ["RECEPTIONIST", "ADMIN", "DOCTOR", "NURSE"] },
   ward: { path: "/ward", title: "Ward board", roles: ["NURSE", "DOCTOR", "ADMIN"] },
   census: { path: "/census", title: "Census", roles: ["ADMIN", "DOCTOR", "NURSE", "RECEPTIONIST"] },

@@ -385,3 +385,27 @@ async def test_lab_volume_reports_turnaround_and_lists_are_role_shaped(client, h
     audit = await fetchrow("SELECT count(*) AS n FROM audit_log WHERE table_name = 'lab_tests' AND record_id = $1",
                            placed["orderId"])
     assert audit is not None and audit["n"] >= 5
+
+
+async def test_a_quality_control_number_that_cannot_be_kept_is_a_field_error_and_writes_nothing(client, headers_for):
+    """NaN, infinities and decimals beyond numeric(12, 4) used to fail as 500s (in the Westgard rules or in
+    PostgreSQL); the testId that names no test is named as testId, and a catalogue id is a testId too."""
+    lab = await headers_for(LAB)
+    before = await fetch("SELECT id FROM lab_quality_control")
+    base = {"testId": "FBS", "controlResult": "level 1", "value": "5", "targetMean": "5", "targetSd": "0.5"}
+    for field, value in [("value", "NaN"), ("value", "Infinity"), ("targetMean", "-Infinity"),
+                         ("targetSd", "sNaN"), ("value", "1e999999"), ("targetMean", "123456789")]:
+        response = await client.post("/api/lab/quality-control", json={**base, field: value}, headers=lab)
+        assert response.status_code == 422, (field, value, response.text)
+        assert set(response.json()["fields"]) == {field}, (field, value)
+    vanishing = await client.post("/api/lab/quality-control", json={**base, "targetSd": "1e-999999"}, headers=lab)
+    assert vanishing.status_code == 422 and set(vanishing.json()["fields"]) == {"targetSd"}
+    unknown = await client.post("/api/lab/quality-control", json={**base, "testId": "NO-SUCH-TEST"}, headers=lab)
+    assert unknown.status_code == 422 and set(unknown.json()["fields"]) == {"testId"}
+    assert await fetch("SELECT id FROM lab_quality_control") == before
+    catalogue_id = await fetchrow("SELECT id FROM lab_test_catalog WHERE code = 'FBS'")
+    assert catalogue_id is not None
+    by_id = await client.post("/api/lab/quality-control", json={**base, "testId": str(catalogue_id["id"])},
+                              headers=lab)
+    assert by_id.status_code == 201, by_id.text
+    assert by_id.json()["qualityControl"]["testCode"] == "FBS"

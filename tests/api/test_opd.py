@@ -357,6 +357,25 @@ async def test_triage_scores_news2_and_raises_priority(client, headers_for, make
     assert first["visitId"] == sick["visitId"] and first["priorityReason"].startswith("NEWS2")
 
 
+async def test_observations_no_column_can_hold_are_field_errors_and_write_nothing(
+    client, headers_for, make_patient, new_staff
+):
+    """A temperature of 1e999999 could not be rounded to check for °F, and a weight of 1e-999999 passed the range
+    check but could not be sent to PostgreSQL: both were 500s."""
+    dept = await new_department()
+    _, doctor_id, _ = await doctor_in(new_staff, dept["id"])
+    desk = await headers_for(RECEPTION)
+    visit = await check_in(client, desk, patientId=(await make_patient(desk))["id"], doctorId=str(doctor_id))
+    nurse = await headers_for(NURSE)
+    for field, value in [("temperature", "1e999999"), ("temperature", "-1e999999"), ("weightKg", "1e-999999"),
+                         ("weightKg", "0.001"), ("weightKg", "NaN")]:
+        response = await client.post(f"/api/opd/visits/{visit['visitId']}/triage", json={field: value},
+                                     headers=nurse)
+        assert response.status_code == 422, (field, value, response.text)
+        assert set(response.json()["fields"]) == {field}, (field, value)
+    assert await count("SELECT 1 FROM opd_triage WHERE visit_id = $1", uuid.UUID(visit["visitId"])) == 0
+
+
 # ---------------------------------------------------------------- consultations, prescriptions, completion
 
 
@@ -704,3 +723,19 @@ async def test_opd_summary_report(client, headers_for, make_patient, new_staff):
 async def test_reading_the_queue_needs_a_department_for_the_desk(client, headers_for, role_email):
     response = await client.get("/api/opd/queue", headers=await headers_for(role_email))
     assert response.status_code in (403, 422)
+
+
+async def test_a_dose_no_column_can_hold_is_a_field_error_and_nothing_is_prescribed(
+    client, headers_for, make_patient, new_staff
+):
+    """prescription_items.dose_quantity is numeric(10, 2): 0.001 rounded to 0 and broke its CHECK, 1e999999 could
+    not be sent at all; both were 500s."""
+    s = await _patient_in_consultation(client, headers_for, make_patient, new_staff)
+    c, doctor = s["consultation"], s["doctor"]
+    dolo = await medicine_id("Dolo 650")
+    for dose in ["0.001", "1e-999999", "1e999999", "100000000"]:
+        response = await client.post(f"/api/opd/consultations/{c['id']}/prescribe", json={"medicines": [
+            {"medicineId": dolo, "dose": dose, "frequency": "TDS", "duration": 3}]}, headers=doctor)
+        assert response.status_code == 422, (dose, response.text)
+        assert set(response.json()["fields"]) == {"medicines[0].dose"}, dose
+    assert await count("SELECT 1 FROM prescriptions WHERE consultation_id = $1", uuid.UUID(c["id"])) == 0

@@ -33,6 +33,7 @@ X = "00000000-0000-4000-8000-000000000000"  # an id that exists nowhere
 EXPECTED: list[tuple[str, str, frozenset[str]]] = [
     # Authentication and accounts: user management is ADMIN's alone.
     ("POST", "/api/auth/logout", ALL),
+    ("POST", "/api/auth/activity", ALL),
     ("POST", "/api/auth/register", frozenset({"ADMIN"})),
     ("GET", "/api/users", frozenset({"ADMIN"})),
     ("POST", "/api/users", frozenset({"ADMIN"})),
@@ -65,6 +66,31 @@ EXPECTED: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/api/ipd/census", frozenset({"ADMIN", "DOCTOR", "NURSE", "RECEPTIONIST"})),
     ("GET", f"/api/ipd/rooms/{X}/beds", frozenset({"ADMIN", "DOCTOR", "NURSE", "RECEPTIONIST"})),
     ("GET", f"/api/ipd/wards/{X}/board", CLINICAL),
+    # Admissions: doctors admit; a nurse (the bed manager at the census board) places a patient naming the
+    # doctor. Discharging and reverting a discharge are doctors'; prescribing a doctor's; doses are nurses'.
+    ("POST", "/api/ipd/admissions", CLINICAL),
+    ("GET", "/api/ipd/admissions", CLINICAL),
+    ("GET", f"/api/ipd/admissions/{X}", CLINICAL),
+    ("POST", f"/api/ipd/admissions/{X}/transfer", CLINICAL),
+    ("POST", f"/api/ipd/admissions/{X}/discharge", frozenset({"ADMIN", "DOCTOR"})),
+    ("GET", f"/api/ipd/admissions/{X}/discharge-summary", CLINICAL),
+    ("POST", f"/api/ipd/admissions/{X}/cancel", CLINICAL),
+    ("POST", f"/api/ipd/admissions/{X}/revert-discharge", frozenset({"ADMIN", "DOCTOR"})),
+    ("POST", f"/api/ipd/admissions/{X}/spo2-scale", frozenset({"ADMIN", "DOCTOR"})),
+    # Vitals and notes: clinical only; a receptionist sees no vitals.
+    ("POST", f"/api/ipd/admissions/{X}/vital-signs", CLINICAL),
+    ("GET", f"/api/ipd/admissions/{X}/vital-signs", CLINICAL),
+    ("POST", f"/api/ipd/admissions/{X}/vital-signs/{X}/entered-in-error", CLINICAL),
+    ("POST", f"/api/ipd/admissions/{X}/daily-notes", CLINICAL),
+    ("GET", f"/api/ipd/admissions/{X}/daily-notes", CLINICAL),
+    ("POST", f"/api/ipd/admissions/{X}/prescribe", frozenset({"ADMIN", "DOCTOR"})),
+    ("GET", f"/api/ipd/admissions/{X}/lab-orders", CLINICAL),
+    # The medication administration record: pharmacy tracks administration too.
+    ("GET", f"/api/ipd/admissions/{X}/medication-chart", frozenset({"ADMIN", "DOCTOR", "NURSE", "PHARMACY_STAFF"})),
+    ("POST", f"/api/ipd/doses/{X}", frozenset({"ADMIN", "NURSE"})),
+    ("POST", f"/api/ipd/admissions/{X}/prn-doses", frozenset({"ADMIN", "NURSE"})),
+    ("GET", "/api/dashboard/nurse/my-patients", frozenset({"ADMIN", "NURSE"})),
+    ("GET", "/api/reports/ipd-summary", frozenset({"ADMIN", "DOCTOR"})),
     # The live socket: anyone signed in may ask for a ticket (what they may watch is checked per topic).
     ("POST", "/api/ws-ticket", ALL),
     # OPD: the desk checks in and books; doctors call and consult; nurses triage; clinical reads stay clinical.

@@ -97,7 +97,8 @@ def run_scenario(server_url: str) -> RunScenario:
             process.kill()
             await process.wait()
             text = "\n".join(lines)
-            raise AssertionError(f"browser scenario {name} took longer than {SCENARIO_TIMEOUT_SECONDS} s:\n{text}") from None
+            raise AssertionError(
+                f"browser scenario {name} took longer than {SCENARIO_TIMEOUT_SECONDS} s:\n{text}") from None
         text = "\n".join(lines)
         assert process.returncode == 0, f"browser scenario {name} failed:\n{text}"
         print(text)

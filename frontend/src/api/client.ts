@@ -13,6 +13,8 @@ export interface RequestOptions {
   ifMatch?: number | string;
   /** A poll or heartbeat, not the person's own doing: it must not keep an idle session alive. */
   background?: boolean;
+  /** Read the answer as text (an HTML print view), not JSON. */
+  text?: boolean;
   signal?: AbortSignal;
 }
 
@@ -52,6 +54,11 @@ export class ApiClient {
     return this.send<T>("POST", path, body, options).then((r) => r.data);
   }
 
+  /** A GET answered with text, such as the HTML of a token slip. */
+  getText(path: string, options: RequestOptions = {}): Promise<string> {
+    return this.send<string>("GET", path, undefined, { ...options, text: true }).then((r) => r.data);
+  }
+
   put<T>(path: string, body: unknown, options: RequestOptions = {}): Promise<T> {
     return this.send<T>("PUT", path, body, options).then((r) => r.data);
   }
@@ -67,7 +74,7 @@ export class ApiClient {
     let attempt = 0;
     for (;;) {
       const token = this.deps.session.getToken();
-      const headers: Record<string, string> = { Accept: "application/json" };
+      const headers: Record<string, string> = { Accept: options.text ? "text/html, text/plain" : "application/json" };
       if (token !== null) headers.Authorization = `Bearer ${token}`;
       if (body !== undefined) headers["Content-Type"] = "application/json";
       if (key !== null) headers["Idempotency-Key"] = key;
@@ -103,7 +110,7 @@ export class ApiClient {
       if (response.status === 401 && token !== null) this.deps.session.expire("expired");
       if (!response.ok) throw await ApiError.fromResponse(response);
 
-      const data = (response.status === 204 ? null : await response.json()) as T;
+      const data = (response.status === 204 ? null : options.text ? await response.text() : await response.json()) as T;
       return { data, status: response.status, etag: response.headers.get("ETag") };
     }
   }

@@ -11,13 +11,15 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-export function useApiGet<T>(path: string, query?: RequestOptions["query"]): Loaded<T> {
+/** `path` null: nothing to read (yet). */
+export function useApiGet<T>(path: string | null, query?: RequestOptions["query"]): Loaded<T> {
   const api = useApi();
-  const url = withQuery(path, query);
+  const url = path === null ? null : withQuery(path, query);
   const [tick, setTick] = useState(0);
   const [state, setState] = useState<{ data: T | null; error: ApiError | null }>({ data: null, error: null });
 
   useEffect(() => {
+    if (url === null) return;
     let live = true;
     api.get<T>(url).then(
       (data) => {

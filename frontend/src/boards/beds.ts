@@ -17,6 +17,13 @@ export const ROOM_TYPE_LABELS: Record<RoomType, string> = {
   ICU: "ICU",
 };
 
+export const NEWS2_BAND_LABELS: Record<RiskBand, string> = {
+  LOW: "Low",
+  LOW_MEDIUM: "Low–medium",
+  MEDIUM: "Medium",
+  HIGH: "High",
+};
+
 export const BED_STATE_LABELS: Record<BedState, string> = {
   AVAILABLE: "Available",
   RESERVED: "Reserved",
@@ -66,11 +73,71 @@ export interface BoardPatient {
   gender?: string;
 }
 
-export interface BoardAdmission {
+export type RiskBand = "LOW" | "LOW_MEDIUM" | "MEDIUM" | "HIGH";
+
+export interface WardNews2 {
+  score: number;
+  band: RiskBand;
+  observationId: string;
+  recordedAt: string;
+}
+
+export interface WardVitals {
+  id: string;
+  recordedAt: string;
+  temperature?: number | null;
+  heartRate?: number | null;
+  respiratoryRate?: number | null;
+  bloodPressureSystolic?: number | null;
+  bloodPressureDiastolic?: number | null;
+  oxygenSaturation?: number | null;
+  onOxygen?: boolean | null;
+  consciousness?: string | null;
+  painScore?: number | null;
+  spo2Scale?: number;
+  news2Score?: number | null;
+  news2Band?: RiskBand | null;
+}
+
+export interface WardAlert {
+  alertId: string;
+  kind: string;
+  severity: string;
+  message: string;
+  raisedAt: string;
+  escalationLevel: number;
+  preliminary: boolean;
+}
+
+export interface WardDose {
+  id: string;
+  scheduledAt: string;
+  medicine: string;
+  dose: string;
+  frequency: string;
+}
+
+export interface BedVitals {
+  latestVitals?: WardVitals | null;
+  news2?: WardNews2 | null;
+  vitalsDueAt?: string | null;
+  vitalsOverdue?: boolean;
+}
+
+/** The admission in a bed as events carry it: no patient identity. */
+export interface WardOccupant extends BedVitals {
   id: string;
   admissionDate: string;
   admissionType: string;
-  primaryDoctorId?: string;
+  primaryDoctorId?: string | null;
+  primaryDoctorName?: string | null;
+  daysSinceAdmission?: number;
+  alerts?: WardAlert[];
+  overdueDoses?: WardDose[];
+}
+
+export interface BoardAdmission extends WardOccupant {
+  /** Absent for a viewer who sees no patients (an unattended device). */
   patient?: BoardPatient;
 }
 
@@ -80,7 +147,7 @@ export interface BoardBed {
   status: BedState;
   version: number;
   admission?: BoardAdmission | null;
-  /** When the bed entered its state, when the board knows it (from a bed.updated event, or the room's beds). */
+  /** When the bed entered its state, when the board knows it (from a bed event, or the room's beds). */
   updatedAt?: string | null;
 }
 
@@ -111,6 +178,11 @@ export interface BedUpdated {
   version: number;
   updatedAt: string;
   reason?: string | null;
+  admissionId?: string | null;
+}
+
+export interface BedOccupied extends Omit<BedUpdated, "admissionId"> {
+  admission: WardOccupant;
 }
 
 const COUNT_OF: Record<BedState, keyof BedCounts> = {
@@ -162,21 +234,130 @@ export function applyCensusEvent(board: CensusBoard, message: EventMessage): Cen
   };
 }
 
-/** A bed.updated on the ward's board: the bed's state, version and since-when; the counts recounted. */
-export function applyWardEvent(board: WardBoard, message: EventMessage): WardBoard {
-  if (message.event !== "bed.updated") return board;
-  const event = message.data as BedUpdated;
-  const rooms = board.rooms.map((room) =>
-    room.id !== event.roomId
-      ? room
-      : {
-          ...room,
-          beds: room.beds.map((bed) =>
-            bed.id === event.bedId ? { ...bed, status: event.status, version: event.version, updatedAt: event.updatedAt } : bed,
-          ),
-        },
-  );
+type BedChange = (bed: BoardBed) => BoardBed | null;
+
+/** The board with `change` applied to every bed (null: leave it as it is), counts recounted. */
+function withBeds(board: WardBoard, change: BedChange): WardBoard {
+  let touched = false;
+  const rooms = board.rooms.map((room) => ({
+    ...room,
+    beds: room.beds.map((bed) => {
+      const changed = change(bed);
+      if (changed === null) return bed;
+      touched = true;
+      return changed;
+    }),
+  }));
+  if (!touched) return board;
   return { ...board, rooms, counts: countBeds(rooms.flatMap((r) => r.beds.map((b) => b.status))) };
+}
+
+function onAdmission(board: WardBoard, admissionId: string, change: (a: BoardAdmission) => BoardAdmission): WardBoard {
+  return withBeds(board, (bed) => (bed.admission?.id === admissionId ? { ...bed, admission: change(bed.admission) } : null));
+}
+
+function onAlert(board: WardBoard, alertId: string, change: (a: WardAlert) => WardAlert | null): WardBoard {
+  return withBeds(board, (bed) => {
+    const admission = bed.admission;
+    if (!admission?.alerts?.some((a) => a.alertId === alertId)) return null;
+    const alerts = admission.alerts
+      .map((a) => (a.alertId === alertId ? change(a) : a))
+      .filter((a): a is WardAlert => a !== null);
+    return { ...bed, admission: { ...admission, alerts } };
+  });
+}
+
+const byRaised = (a: WardAlert, b: WardAlert) => a.raisedAt.localeCompare(b.raisedAt) || a.alertId.localeCompare(b.alertId);
+const byScheduled = (a: WardDose, b: WardDose) => a.scheduledAt.localeCompare(b.scheduledAt) || a.id.localeCompare(b.id);
+
+function withVitals(admission: BoardAdmission, vitals: BedVitals): BoardAdmission {
+  return {
+    ...admission,
+    latestVitals: vitals.latestVitals ?? null,
+    news2: vitals.news2 ?? null,
+    vitalsDueAt: vitals.vitalsDueAt ?? null,
+    vitalsOverdue: vitals.vitalsOverdue ?? false,
+  };
+}
+
+/**
+ * One event of the ward topic (domain/boards.py WARD_EVENTS). `patient` is who came into a bed on
+ * `bed.occupied`, as the viewer may see them (read with GET /api/ipd/admissions/{id}), or undefined.
+ */
+export function applyWardEvent(board: WardBoard, message: EventMessage, patient?: BoardPatient): WardBoard {
+  const data = message.data as Record<string, unknown>;
+  switch (message.event) {
+    case "bed.updated": {
+      const event = data as unknown as BedUpdated;
+      return withBeds(board, (bed) =>
+        bed.id !== event.bedId
+          ? null
+          : {
+              ...bed,
+              status: event.status,
+              version: event.version,
+              updatedAt: event.updatedAt,
+              admission: event.status === "OCCUPIED" ? (bed.admission ?? null) : null,
+            },
+      );
+    }
+    case "bed.occupied": {
+      const event = data as unknown as BedOccupied;
+      return withBeds(board, (bed) =>
+        bed.id !== event.bedId
+          ? null
+          : {
+              ...bed,
+              status: event.status,
+              version: event.version,
+              updatedAt: event.updatedAt,
+              admission: patient ? { ...event.admission, patient } : { ...event.admission },
+            },
+      );
+    }
+    case "vitals.recorded":
+    case "vitals.marked_in_error":
+      return onAdmission(board, data.admissionId as string, (a) => withVitals(a, data.vitals as BedVitals));
+    case "vitals.went_overdue":
+      return onAdmission(board, data.admissionId as string, (a) => ({ ...a, vitalsOverdue: true }));
+    case "dose.went_overdue": {
+      const dose = data.dose as WardDose;
+      return onAdmission(board, data.admissionId as string, (a) => ({
+        ...a,
+        overdueDoses: [...(a.overdueDoses ?? []).filter((d) => d.id !== dose.id), dose].sort(byScheduled),
+      }));
+    }
+    case "dose.recorded":
+      return onAdmission(board, data.admissionId as string, (a) => ({
+        ...a,
+        overdueDoses: (a.overdueDoses ?? []).filter((d) => d.id !== data.doseId),
+      }));
+    case "alert.posted": {
+      const alert = data.alert as WardAlert & { admissionId?: string | null };
+      if (!alert.admissionId) return board;
+      const posted: WardAlert = {
+        alertId: alert.alertId,
+        kind: alert.kind,
+        severity: alert.severity,
+        message: alert.message,
+        raisedAt: alert.raisedAt,
+        escalationLevel: alert.escalationLevel ?? 0,
+        preliminary: alert.preliminary ?? false,
+      };
+      return onAdmission(board, alert.admissionId, (a) => ({
+        ...a,
+        alerts: [...(a.alerts ?? []).filter((x) => x.alertId !== posted.alertId), posted].sort(byRaised),
+      }));
+    }
+    case "alert.escalated":
+      return onAlert(board, data.alertId as string, (a) => ({ ...a, escalationLevel: data.escalationLevel as number }));
+    case "alert.verified":
+      return onAlert(board, data.alertId as string, (a) => ({ ...a, preliminary: false }));
+    case "alert.acknowledged":
+      return onAlert(board, data.alertId as string, () => null);
+    default:
+      return board;
+  }
 }
 
 export function isCensusBoard(data: unknown): data is CensusBoard {

@@ -20,7 +20,7 @@ export function Login() {
   const state = useSessionState();
   const navigate = useNavigate();
   // The address the page was opened at (a bookmarked /census): where to go after signing in, if allowed.
-  const { pathname: openedAt } = useLocation();
+  const { pathname: openedAt, search: openedWith } = useLocation();
   const [email, setEmail] = useState(state.resumeEmail ?? "");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<ApiError | null>(null);
@@ -33,8 +33,9 @@ export function Login() {
     try {
       const user = await session.login(email.trim(), password);
       const back = session.takeReturnTo(user.id);
-      const wanted = back ?? (openedAt !== "/" ? openedAt : null);
-      navigate(wanted && mayOpen(user.role, wanted) ? wanted : mainScreenPath(user.role), { replace: true });
+      const wanted = back ?? (openedAt !== "/" ? `${openedAt}${openedWith}` : null);
+      const wantedPath = wanted?.split("?")[0] ?? null;
+      navigate(wanted && wantedPath && mayOpen(user.role, wantedPath) ? wanted : mainScreenPath(user.role), { replace: true });
     } catch (caught) {
       setError(asApiError(caught));
       setBusy(false);

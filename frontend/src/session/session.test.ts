@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { loadDraft, saveDraft } from "../drafts/drafts";
-import { Session, refreshDelayMs } from "./session";
+import { ACTIVITY_PING_MS, Session, refreshDelayMs } from "./session";
 import type { User } from "./types";
 
 const NURSE: User = { id: "u-nurse", email: "nurse@demo.local", firstName: "Lakshmi", lastName: "Gowda", role: "NURSE", isActive: true, version: 1 };
@@ -33,6 +33,7 @@ function fakeAuthServer() {
         : json(401, { status: 401, error: "Unauthorized", detail: "The session has ended; please sign in again" });
     }
     if (path === "/api/auth/logout") return json(200, { success: true });
+    if (path === "/api/auth/activity") return new Response(null, { status: 204 });
     throw new Error(`unexpected ${path}`);
   });
   return {
@@ -125,6 +126,30 @@ describe("Session", () => {
       window.dispatchEvent(new KeyboardEvent("keydown", { key: "a" }));
     }
     expect(session.getState().status).toBe("signed-in");
+  });
+
+  it("tells the server the person is at work at most once a minute while they type and click", async () => {
+    const { session, server } = newSession();
+    await session.login("nurse@demo.local", "demo-password");
+    const pings = () => server.calls.filter((c) => c.url === "/api/auth/activity");
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "a" }));
+    expect(pings()).toHaveLength(0); // signing in has just moved the server's clock
+    await vi.advanceTimersByTimeAsync(ACTIVITY_PING_MS);
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "b" }));
+    window.dispatchEvent(new Event("pointerdown"));
+    expect(pings()).toHaveLength(1);
+    expect(pings()[0]!.authorization).toBe("Bearer access-1");
+    await vi.advanceTimersByTimeAsync(30_000);
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "c" }));
+    expect(pings()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(5 * 60_000); // nothing happens: no ping without activity
+    expect(pings()).toHaveLength(1);
+    window.dispatchEvent(new Event("pointerdown"));
+    expect(pings()).toHaveLength(2);
+    await session.logout();
+    await vi.advanceTimersByTimeAsync(ACTIVITY_PING_MS);
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "d" }));
+    expect(pings()).toHaveLength(2);
   });
 
   it("brings the same person back to where they were after signing in again, but not someone else", async () => {

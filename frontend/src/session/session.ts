@@ -49,6 +49,11 @@ const ACTIVITY_EVENTS = ["keydown", "pointerdown", "wheel", "touchstart"] as con
 /** The idle warning shows for this long before the time-out. */
 export const IDLE_WARNING_MS = 60_000;
 const IDLE_CHECK_MS = 1_000;
+/**
+ * While the person types and clicks, tell the server at most this often (POST /api/auth/activity), so its
+ * idle clock moves with this tab's: filling in a long form sends no request until it is saved.
+ */
+export const ACTIVITY_PING_MS = 60_000;
 const OFFLINE_RETRY_MS = 15_000;
 
 export class Session {
@@ -58,6 +63,7 @@ export class Session {
   private idleTimer: ReturnType<typeof setInterval> | null = null;
   private refreshing: Promise<RefreshOutcome> | null = null;
   private lastActivity: number;
+  private lastActivityPing = 0;
   private readonly listeners = new Set<() => void>();
   private readonly tokenListeners = new Set<(token: string) => void>();
   private readonly now: () => number;
@@ -265,6 +271,25 @@ export class Session {
   private onActivity(): void {
     this.lastActivity = this.now();
     if (this.state.idleWarningSeconds !== null) this.setState({ ...this.state, idleWarningSeconds: null });
+    this.pingActivity();
+  }
+
+  /** The person is at work in this tab: move the server's idle clock too (at most once a minute). */
+  private pingActivity(): void {
+    const token = this.token;
+    if (this.state.status !== "signed-in" || token === null) return;
+    const now = this.now();
+    if (now - this.lastActivityPing < ACTIVITY_PING_MS) return;
+    this.lastActivityPing = now;
+    this.deps
+      .fetch("/api/auth/activity", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
+      })
+      .catch(() => {
+        // Offline: the next request the person makes says the same, or finds the session ended.
+      });
   }
 
   /** "I'm still here" on the idle warning. */
@@ -287,6 +312,8 @@ export class Session {
 
   private startIdleWatch(): void {
     this.lastActivity = this.now();
+    // Signing in (or the refresh that resumed the tab) has just moved the server's idle clock.
+    this.lastActivityPing = this.now();
     if (typeof window !== "undefined") {
       for (const name of ACTIVITY_EVENTS) window.addEventListener(name, this.onActivity, { passive: true });
     }

@@ -17,6 +17,20 @@ export function parseTopics(text: string): string[] {
   return [...new Set(text.split(/[\s,]+/).map((t) => t.trim()).filter(Boolean))];
 }
 
+/**
+ * The link to open once on the screen itself, for each topic that is a screen: the app keeps the token in
+ * that browser and takes it out of the address (src/device/device.ts).
+ */
+export function screenLinks(topics: readonly string[], token: string, origin: string): { topic: string; url: string }[] {
+  const links = [];
+  for (const topic of topics) {
+    const [kind, id] = topic.split(":");
+    const path = kind === "census" && !id ? "/census" : kind === "ward" && id ? `/ward/${id}` : kind === "display" && id ? `/display/${id}` : null;
+    if (path) links.push({ topic, url: `${origin}${path}?device=${encodeURIComponent(token)}` });
+  }
+  return links;
+}
+
 export function Devices() {
   const api = useApi();
   const { data: list, error: loadError, reload: load } = useApiGet<{ devices: Device[] }>("/api/devices");
@@ -97,6 +111,27 @@ export function Devices() {
               onFocus={(event) => event.currentTarget.select()}
               className="block w-full rounded border border-green-400 bg-white px-3 py-2 font-mono text-sm"
             />
+            {screenLinks(issued.topics, issued.token, window.location.origin).length > 0 ? (
+              <div className="space-y-1" data-testid="screen-links">
+                <p className="text-sm text-green-900">
+                  Or open this link once on the screen itself (it keeps the token and removes it from the address):
+                </p>
+                <ul className="space-y-1">
+                  {screenLinks(issued.topics, issued.token, window.location.origin).map((link) => (
+                    <li key={link.topic} className="flex flex-wrap items-center gap-2 text-sm">
+                      <span className="font-mono text-xs">{link.topic}</span>
+                      <input
+                        readOnly
+                        aria-label={`Screen link for ${link.topic}`}
+                        value={link.url}
+                        onFocus={(event) => event.currentTarget.select()}
+                        className="min-w-0 flex-1 rounded border border-green-400 bg-white px-2 py-1 font-mono text-xs"
+                      />
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            ) : null}
             <div className="flex gap-2">
               <Button variant="secondary" onClick={() => void navigator.clipboard?.writeText(issued.token ?? "")}>
                 Copy

@@ -151,8 +151,8 @@ function AlertBanner({ alert }: { alert: OpenAlert }) {
 
   useEffect(() => {
     let live = true;
-    api.get<Patient>(`/api/patients/${alert.patientId}`, { background: true }).then(
-      (found) => live && setPatient(found),
+    api.get<{ patient: Patient }>(`/api/patients/${alert.patientId}`, { background: true }).then(
+      (found) => live && setPatient(found.patient),
       () => undefined,
     );
     return () => {

@@ -1,17 +1,15 @@
-// The nurse-station board (/ward/{wardId}): the ward's beds from its live `ward:{wardId}` topic — state, who
-// is in each bed (as the viewer's role may see: nurses and doctors see names and MRNs; a wall screen with a
-// device token sees none), days since admission — and the alerts about the ward's patients as they are raised,
-// escalated and acknowledged. Vital signs, NEWS2 and overdue doses join when the IPD vitals and medication
-// work lands (the ward topic carries no vitals yet).
+// The nurse-station board (/ward/{wardId}): a grid of the ward's beds from its live `ward:{wardId}` topic —
+// state, who is in each bed (as the viewer's role may see: nurses and doctors see names and MRNs; a wall
+// screen with a device token sees none), days since admission, the latest vitals with NEWS2 coloured by band
+// (and always written as a number and a word), observations due or overdue, overdue doses, and the open
+// alerts about each patient. Choosing a bed opens it: one keyboard-only form for a set of vitals, and the
+// last 72 hours as a chart.
 
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { useViewer } from "../../app-context";
-import {
-  ESCALATION_LEVEL_LABELS,
-  applyAlertEvent,
-  type OpenAlert,
-} from "../../boards/alerts";
+import { useApiGet } from "../../api/useApiGet";
+import { useApi, useViewer } from "../../app-context";
+import { ESCALATION_LEVEL_LABELS } from "../../boards/alerts";
 import {
   BED_STATE_LABELS,
   ROOM_TYPE_LABELS,
@@ -20,17 +18,23 @@ import {
   durationSince,
   isWardBoard,
   occupancyPercent,
+  type BoardAdmission,
   type BoardBed,
+  type BoardPatient,
   type CensusBoard,
+  type WardAlert,
   type WardBoard,
 } from "../../boards/beds";
+import { Button } from "../../components/forms";
 import { formatDateTime, personName } from "../../format";
-import { useApiGet } from "../../api/useApiGet";
 import { useNow } from "../../hooks/useNow";
+import type { EventMessage } from "../../realtime/protocol";
 import { LiveStatus } from "../../realtime/react";
 import { boardErrorText, useLiveBoard } from "../../realtime/useLiveBoard";
-import type { EventMessage } from "../../realtime/protocol";
 import { STATE_LOOK, StateBadge } from "../census/BedTile";
+import { News2Badge } from "./news2";
+import { VitalsForm } from "./VitalsForm";
+import { VitalsTrend } from "./VitalsTrend";
 
 const STATION_KEY = "hl.ward-station";
 
@@ -73,16 +77,26 @@ export function WardPicker() {
 export function WardBoardScreen() {
   const { wardId } = useParams();
   const viewer = useViewer();
+  const api = useApi();
   const now = useNow(30_000);
-  const [alerts, setAlerts] = useState<OpenAlert[]>([]);
+  // Who came into a bed since the board was read (bed.occupied carries no name): read per admission.
+  const [arrived, setArrived] = useState<Record<string, BoardPatient>>({});
+  const [open, setOpen] = useState<string | null>(null);
+  const seesPatients = viewer.kind === "staff";
   const { board, live, error } = useLiveBoard<WardBoard>({
     topic: wardId ? `ward:${wardId}` : null,
     isBoard: isWardBoard,
     apply: (current: WardBoard, message: EventMessage) => applyWardEvent(current, message),
     onEvent: (message) => {
-      if (message.event.startsWith("alert.")) setAlerts((list) => applyAlertEvent(list, message));
+      if (message.event !== "bed.occupied" || !seesPatients) return;
+      const admissionId = (message.data as { admission: { id: string } }).admission.id;
+      api.get<{ patient: BoardPatient }>(`/api/ipd/admissions/${admissionId}`, { background: true }).then(
+        (found) => setArrived((known) => ({ ...known, [admissionId]: found.patient })),
+        () => undefined,
+      );
     },
   });
+  const close = useCallback(() => setOpen(null), []);
 
   if (error) {
     const forbidden = !("status" in error) && error.code === "forbidden";
@@ -105,8 +119,15 @@ export function WardBoardScreen() {
       </p>
     );
   }
-  const bedOfPatient = new Map<string, BoardBed>();
-  for (const room of board.rooms) for (const bed of room.beds) if (bed.admission?.patient) bedOfPatient.set(bed.admission.patient.id, bed);
+  const beds = board.rooms.flatMap((room) =>
+    room.beds.map((bed) => {
+      const admission = bed.admission ? { ...bed.admission, patient: bed.admission.patient ?? arrived[bed.admission.id] } : null;
+      return { bed: { ...bed, admission }, room: `${ROOM_TYPE_LABELS[room.roomType]} · Room ${room.roomNumber}` };
+    }),
+  );
+  const alerts = beds.flatMap(({ bed }) => (bed.admission?.alerts ?? []).map((alert) => ({ alert, bed })));
+  const opened = beds.find(({ bed }) => bed.id === open) ?? null;
+  const canChart = viewer.kind === "staff" && ["NURSE", "DOCTOR", "ADMIN"].includes(viewer.user.role);
 
   return (
     <div className="space-y-5" data-testid="ward-board">
@@ -127,14 +148,22 @@ export function WardBoardScreen() {
         {viewer.kind === "staff" ? <ChangeWard /> : null}
       </div>
 
-      <WardAlerts alerts={alerts} bedOfPatient={bedOfPatient} now={now} />
+      <WardAlerts alerts={alerts} now={now} />
+
+      {opened && opened.bed.admission && canChart ? (
+        <BedPanel bed={opened.bed} admission={opened.bed.admission} now={now} onClose={close} />
+      ) : null}
 
       <div className="grid grid-cols-[repeat(auto-fill,minmax(15rem,1fr))] gap-3" data-testid="ward-beds-grid">
-        {board.rooms.flatMap((room) =>
-          room.beds.map((bed) => (
-            <BedCard key={bed.id} bed={bed} roomLabel={`${ROOM_TYPE_LABELS[room.roomType]} · Room ${room.roomNumber}`} now={now} alerts={alerts.filter((a) => a.patientId === bed.admission?.patient?.id)} />
-          )),
-        )}
+        {beds.map(({ bed, room }) => (
+          <BedCard
+            key={bed.id}
+            bed={bed}
+            roomLabel={room}
+            now={now}
+            onOpen={canChart && bed.admission ? () => setOpen(bed.id) : undefined}
+          />
+        ))}
       </div>
     </div>
   );
@@ -156,44 +185,43 @@ function ChangeWard() {
   );
 }
 
-function WardAlerts({ alerts, bedOfPatient, now }: { alerts: OpenAlert[]; bedOfPatient: Map<string, BoardBed>; now: number }) {
+function WardAlerts({ alerts, now }: { alerts: { alert: WardAlert; bed: BoardBed }[]; now: number }) {
   if (alerts.length === 0) return null;
   return (
     <section aria-labelledby="ward-alerts" className="rounded-lg border-2 border-red-600 bg-red-50 p-3" data-testid="ward-alerts">
       <h2 id="ward-alerts" className="font-bold text-red-900">
-        <span aria-hidden="true">⚠ </span>Open alerts on this ward
+        <span aria-hidden="true">⚠ </span>Open alerts on this ward ({alerts.length})
       </h2>
       <ul className="mt-2 space-y-2">
-        {alerts.map((alert) => {
-          const bed = bedOfPatient.get(alert.patientId);
-          return (
-            <li key={alert.alertId} className="rounded border border-red-300 bg-white p-2" data-alert={alert.alertId}>
-              <p className="font-semibold">
-                {bed ? `Bed ${bed.bedNumber}: ` : ""}
-                {alert.message}
-                {alert.preliminary ? <span className="ml-2 rounded bg-amber-200 px-1 text-xs">preliminary</span> : null}
-              </p>
-              <p className="text-sm text-slate-700">
-                Raised {durationSince(alert.raisedAt, now)} ago ({formatDateTime(alert.raisedAt)}) · told the ordering doctor
-                {alert.escalationLevel > 0 ? ` · escalated: ${ESCALATION_LEVEL_LABELS[alert.escalationLevel] ?? alert.escalationLevel}` : ""}
-              </p>
-            </li>
-          );
-        })}
+        {alerts.map(({ alert, bed }) => (
+          <li key={alert.alertId} className="rounded border border-red-300 bg-white p-2" data-alert={alert.alertId}>
+            <p className="font-semibold">
+              Bed {bed.bedNumber}: {alert.message}
+              {alert.preliminary ? <span className="ml-2 rounded bg-amber-200 px-1 text-xs">preliminary</span> : null}
+            </p>
+            <p className="text-sm text-slate-700">
+              Raised {durationSince(alert.raisedAt, now)} ago ({formatDateTime(alert.raisedAt)}) · with the attending doctor
+              {alert.escalationLevel > 0 ? ` · escalated: ${ESCALATION_LEVEL_LABELS[alert.escalationLevel] ?? alert.escalationLevel}` : ""}
+            </p>
+          </li>
+        ))}
       </ul>
     </section>
   );
 }
 
-function BedCard({ bed, roomLabel, now, alerts }: { bed: BoardBed; roomLabel: string; now: number; alerts: OpenAlert[] }) {
+function BedCard({ bed, roomLabel, now, onOpen }: { bed: BoardBed; roomLabel: string; now: number; onOpen?: () => void }) {
   const look = STATE_LOOK[bed.status];
   const admission = bed.admission ?? null;
   const patient = admission?.patient ?? null;
-  const days = admission ? Math.floor((now - Date.parse(admission.admissionDate)) / 86_400_000) : null;
+  const alerts = admission?.alerts ?? [];
+  const doses = admission?.overdueDoses ?? [];
+  const news2 = admission?.news2 ?? null;
+  const days = admission ? (admission.daysSinceAdmission ?? Math.floor((now - Date.parse(admission.admissionDate)) / 86_400_000)) : null;
   return (
     <article
       aria-label={`Bed ${bed.bedNumber}`}
-      className={`rounded-lg border-2 p-3 ${alerts.length > 0 ? "border-red-600 bg-red-50" : look.tile}`}
+      className={`flex flex-col rounded-lg border-2 p-3 ${alerts.length > 0 ? "border-red-600 bg-red-50" : look.tile}`}
       data-bed={bed.bedNumber}
       data-state={bed.status}
     >
@@ -206,7 +234,7 @@ function BedCard({ bed, roomLabel, now, alerts }: { bed: BoardBed; roomLabel: st
       </div>
       <div className="text-xs text-slate-600">{roomLabel}</div>
       {admission ? (
-        <div className="mt-2 space-y-0.5 text-sm">
+        <div className="mt-2 space-y-1 text-sm">
           {patient?.firstName || patient?.lastName ? (
             <p className="font-semibold" data-patient-name>
               {personName(patient)}
@@ -217,19 +245,96 @@ function BedCard({ bed, roomLabel, now, alerts }: { bed: BoardBed; roomLabel: st
           )}
           {patient?.mrn ? <p className="font-mono text-xs">{patient.mrn}</p> : null}
           <p className="text-slate-700">
-            {days !== null && days >= 0 ? (days === 0 ? "Admitted today" : `Day ${days + 1} since admission`) : null}
-            {admission.admissionType !== "ROUTINE" ? ` · ${admission.admissionType.toLowerCase()}` : ""}
+            {days !== null && days >= 0 ? (days === 0 ? "Admitted today" : `Day ${days + 1}`) : null}
+            {admission.primaryDoctorName ? ` · Dr ${admission.primaryDoctorName}` : ""}
           </p>
+          <div className="flex flex-wrap items-center gap-2" data-testid="bed-vitals">
+            {news2 ? <News2Badge score={news2.score} band={news2.band} /> : <span className="text-xs text-slate-500">No NEWS2 yet</span>}
+            {admission.vitalsOverdue ? (
+              <span className="rounded bg-red-700 px-1.5 text-xs font-bold text-white" data-testid="obs-overdue">
+                Obs overdue
+              </span>
+            ) : admission.vitalsDueAt ? (
+              <span className="text-xs text-slate-700">Obs due {formatTime(admission.vitalsDueAt)}</span>
+            ) : null}
+          </div>
+          {admission.latestVitals ? <VitalsLine admission={admission} /> : null}
+          {doses.length > 0 ? (
+            <p className="text-xs font-semibold text-red-800" data-testid="overdue-doses">
+              <span aria-hidden="true">⏰ </span>Overdue: {doses.map((d) => `${d.medicine} ${d.dose} (${formatTime(d.scheduledAt)})`).join(", ")}
+            </p>
+          ) : null}
+          {alerts.length > 0 ? (
+            <p className="font-bold text-red-800">
+              <span aria-hidden="true">⚠ </span>
+              {alerts.length} open alert{alerts.length > 1 ? "s" : ""}
+            </p>
+          ) : null}
         </div>
       ) : bed.status === "CLEANING" || bed.status === "MAINTENANCE" ? (
         <p className="mt-2 text-sm">{bed.updatedAt ? `for ${durationSince(bed.updatedAt, now)}` : null}</p>
       ) : null}
-      {alerts.length > 0 ? (
-        <p className="mt-2 text-sm font-bold text-red-800">
-          <span aria-hidden="true">⚠ </span>
-          {alerts.length} open alert{alerts.length > 1 ? "s" : ""}
-        </p>
+      {onOpen ? (
+        <Button variant="secondary" className="mt-auto self-start" onClick={onOpen}>
+          Vitals & trend
+        </Button>
       ) : null}
     </article>
+  );
+}
+
+function VitalsLine({ admission }: { admission: BoardAdmission }) {
+  const v = admission.latestVitals!;
+  const parts = [
+    v.respiratoryRate != null ? `RR ${v.respiratoryRate}` : null,
+    v.oxygenSaturation != null ? `SpO₂ ${v.oxygenSaturation}%${v.onOxygen ? " O₂" : ""}` : null,
+    v.bloodPressureSystolic != null ? `BP ${v.bloodPressureSystolic}/${v.bloodPressureDiastolic ?? "—"}` : null,
+    v.heartRate != null ? `P ${v.heartRate}` : null,
+    v.temperature != null ? `T ${v.temperature}` : null,
+    v.consciousness ? v.consciousness : null,
+  ].filter(Boolean);
+  return (
+    <p className="text-xs text-slate-700">
+      {parts.join(" · ")} <span className="text-slate-500">at {formatTime(v.recordedAt)}</span>
+    </p>
+  );
+}
+
+const timeOnly = new Intl.DateTimeFormat("en-IN", { timeZone: "Asia/Kolkata", hour: "2-digit", minute: "2-digit" });
+function formatTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : timeOnly.format(date);
+}
+
+/** A bed opened at the station: the vitals form and the 72-hour trend. */
+function BedPanel({ bed, admission, now, onClose }: { bed: BoardBed; admission: BoardAdmission; now: number; onClose: () => void }) {
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") onClose();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [onClose]);
+  const patient = admission.patient;
+  return (
+    <section
+      aria-labelledby="bed-panel-title"
+      className="grid gap-6 rounded-lg border-2 border-teal-600 bg-white p-4 lg:grid-cols-2"
+      data-testid="bed-panel"
+    >
+      <div className="space-y-3">
+        <h2 id="bed-panel-title" className="text-lg font-bold">
+          Bed {bed.bedNumber}
+          {patient ? `: ${personName(patient)}` : ""} {patient?.mrn ? <span className="font-mono text-sm">{patient.mrn}</span> : null}
+        </h2>
+        {admission.news2 ? (
+          <p className="flex items-center gap-2">
+            Latest <News2Badge score={admission.news2.score} band={admission.news2.band} large /> at {formatTime(admission.news2.recordedAt)}
+          </p>
+        ) : null}
+        <VitalsForm admissionId={admission.id} bedNumber={bed.bedNumber} onClose={onClose} />
+      </div>
+      <VitalsTrend admissionId={admission.id} refreshKey={admission.latestVitals?.id ?? "none"} now={now} />
+    </section>
   );
 }
