@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -107,21 +108,56 @@ def machine_busy_seconds() -> tuple[float, float]:
     return (sum(ticks) - idle) / hz, sum(ticks) / hz
 
 
+def stack_pids() -> list[int]:
+    """Our PostgreSQL (the postmaster on DATABASE_URL's port and its children) and Redis (REDIS_URL's port)."""
+    pg_port = str(urlsplit(os.environ["DATABASE_URL"]).port)
+    redis_port = str(urlsplit(os.environ["REDIS_URL"]).port)
+    processes: dict[int, tuple[int, str]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError):
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            processes[int(entry.name)] = (parent, command)
+    postmasters = {pid for pid, (_, cmd) in processes.items() if "postgres" in cmd and f"-p {pg_port}" in cmd}
+    return [pid for pid, (parent, cmd) in processes.items()
+            if pid in postmasters or parent in postmasters or ("redis-server" in cmd and f":{redis_port}" in cmd)]
+
+
+def _cpu_of(pids: list[int]) -> dict[int, float]:
+    found = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            found[pid] = cpu_seconds(pid)
+    return found
+
+
 class CpuMeter:
-    """CPU used meanwhile by the server, by the bench's own processes, and by the whole machine (%, one CPU = 100)."""
+    """CPU used meanwhile (%, one CPU = 100) by the server, the bench's client and writer processes, our
+    PostgreSQL and Redis, and the whole machine (the rest is other work on the machine)."""
 
     def __init__(self, server_pid: int, bench_pids: list[int]) -> None:
-        self.pids = [server_pid, *bench_pids]
-        self.start = [cpu_seconds(p) for p in self.pids]
+        self.server_pid = server_pid
+        self.bench_pids = bench_pids
+        self.stack = stack_pids()
+        self.start = _cpu_of([server_pid, *bench_pids, *self.stack])
         self.machine = machine_busy_seconds()
         self.wall = time.monotonic()
 
     def read(self) -> dict[str, float]:
         wall = time.monotonic() - self.wall
-        used = [cpu_seconds(p) - s for p, s in zip(self.pids, self.start, strict=True)]
+        now = _cpu_of(list(self.start))
+        used = {pid: now[pid] - self.start[pid] for pid in now}
         busy, _ = machine_busy_seconds()
-        return {"server": round(used[0] / wall * 100), "bench_clients": round(sum(used[1:]) / wall * 100),
-                "machine": round((busy - self.machine[0]) / wall * 100)}
+
+        def pct(pids: list[int]) -> int:
+            return round(sum(used.get(p, 0.0) for p in pids) / wall * 100)
+
+        server, clients, stack = pct([self.server_pid]), pct(self.bench_pids), pct(self.stack)
+        machine = round((busy - self.machine[0]) / wall * 100)
+        return {"server": server, "bench_clients": clients, "db_redis": stack, "machine": machine,
+                "other": max(0, machine - server - clients - stack)}
 
 
 def rss_kb(pid: int) -> int:
@@ -489,7 +525,7 @@ def machine() -> dict[str, str]:
 def _latency_table(block: dict[str, Any]) -> list[str]:
     lines = [
         "| writes/s (target → done) | HTTP answer p50 / p99 | events delivered (of expected) | messages/s "
-        "| p50 | p95 | p99 | max | gaps | CPU %: server / bench clients / whole machine |",
+        "| p50 | p95 | p99 | max | gaps | CPU %: server / clients+writer / PostgreSQL+Redis / other work / machine |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in block["runs"]:
@@ -499,7 +535,8 @@ def _latency_table(block: dict[str, Any]) -> list[str]:
             f"| {r['rate']} → {r['achieved']}{note} | {r['answer_p50_ms']} / {r['answer_p99_ms']} ms "
             f"| {r['delivered']:,} ({r['expected']:,}) | {r['msgs_per_s']:,} | {r['p50']} ms | {r['p95']} ms "
             f"| **{r['p99']} ms** | {r['max']} ms | {r['gaps']} "
-            f"| {r['cpu']['server']} / {r['cpu']['bench_clients']} / {r['cpu']['machine']} of {(os.cpu_count() or 1) * 100} |"
+            f"| {r['cpu']['server']} / {r['cpu']['bench_clients']} / {r['cpu']['db_redis']} / {r['cpu']['other']} "
+            f"/ {r['cpu']['machine']} of {_cpus() * 100} |"
         )
     return lines
 
@@ -608,6 +645,10 @@ def report(config: Config, facts: dict[str, str], results: dict[str, Any]) -> st
     if results.get("notes"):
         lines += ["## Notes", "", *results["notes"], ""]
     return "\n".join(lines)
+
+
+def _cpus() -> int:
+    return os.cpu_count() or 1
 
 
 def _hard_limit() -> int:

@@ -25,6 +25,15 @@ from channels.gateway import (
     Unsubscribe,
 )
 from db.outbox import EventMessage
+from domain.alert_events import (
+    AlertAcknowledged,
+    AlertEscalated,
+    AlertPosted,
+    AlertRaised,
+    AlertResolved,
+    AlertVerified,
+    UserBoard,
+)
 from domain.boards import CensusBoard, WardBoard
 from domain.events import (
     BedOccupied,
@@ -44,6 +53,8 @@ EVENT_PAYLOADS: tuple[type[EventPayload], ...] = (
     BedUpdated, CensusUpdated, PatientRegistered,
     # The nurse-station board (IPD issue).
     BedOccupied, VitalsRecorded, VitalsMarkedInError, VitalsWentOverdue, DoseWentOverdue, DoseRecorded,
+    # Clinical alerts (db/alerts.py): user:{userId} and ward:{wardId}.
+    AlertRaised, AlertPosted, AlertEscalated, AlertVerified, AlertAcknowledged, AlertResolved,
 )
 
 TOPICS: list[dict[str, str]] = [
@@ -51,7 +62,8 @@ TOPICS: list[dict[str, str]] = [
      "who": "ADMIN, DOCTOR, NURSE, RECEPTIONIST; devices listing it"},
     {"name": "ward:{wardId}",
      "carries": "bed.updated, bed.occupied, vitals.recorded, vitals.marked_in_error, vitals.went_overdue, "
-                "dose.went_overdue, dose.recorded, alert.posted, alert.escalated, alert.verified, alert.acknowledged",
+                "dose.went_overdue, dose.recorded, alert.posted, alert.escalated, alert.verified, alert.acknowledged, "
+                "alert.resolved",
      "snapshot": "WardBoard (patient fields by role; vitals, NEWS2, open alerts, overdue doses per bed)",
      "who": "NURSE rostered or assigned there, DOCTOR, ADMIN; devices listing it (no patient fields)"},
     {"name": "opd:{departmentId}", "carries": "(OPD issue)", "snapshot": "{} for now",
@@ -62,7 +74,10 @@ TOPICS: list[dict[str, str]] = [
      "who": "LAB_STAFF, ADMIN, DOCTOR; devices listing it"},
     {"name": "imaging", "carries": "(imaging issue)", "snapshot": "{} for now",
      "who": "RADIOLOGIST, ADMIN, DOCTOR; devices listing it"},
-    {"name": "user:{userId}", "carries": "(alerts issue)", "snapshot": "{} for now",
+    {"name": "user:{userId}",
+     "carries": "alert.raised, alert.escalated, alert.verified, alert.acknowledged, alert.resolved, "
+                "lab.result.released, lab.result.corrected, lab.result.reviewed",
+     "snapshot": "UserBoard (open alerts, results to view)",
      "who": "that user only (never a device)"},
     {"name": "patients", "carries": "patient.registered", "snapshot": "{} for now",
      "who": "RECEPTIONIST, ADMIN (never a device)"},
@@ -95,7 +110,8 @@ def _message(name: str, ref: str, summary: str) -> dict[str, Any]:
 def asyncapi_document(host: str) -> dict[str, Any]:
     config = GatewayConfig()
     types: list[Any] = [Subscribe, Unsubscribe, Receipt, Ack, Auth, Ping, Pong, SnapshotMessage,
-                        SubscribedMessage, ErrorMessage, EventMessage, CensusBoard, WardBoard, *EVENT_PAYLOADS]
+                        SubscribedMessage, ErrorMessage, EventMessage, CensusBoard, WardBoard, UserBoard,
+                        *EVENT_PAYLOADS]
     _, schemas = msgspec.json.schema_components(types, ref_template="#/components/schemas/{name}")
     client = {
         "subscribe": _message("subscribe", "Subscribe", "Watch a topic; with since, resume after that position"),

@@ -1,10 +1,15 @@
 """The outbox relay: publishes committed events to the broker, sweeps up what was missed, prunes history.
 
 Fast path: db.outbox hands each committed transaction's events to `Relay.enqueue` (set as its publisher at
-start-up); one publisher task per process sends them to the broker in batches and marks them published,
-so a request never waits on Redis. Sweep: every second each process claims (SKIP LOCKED) events still
-unpublished after a second and publishes them: a crash between commit and publish, or Redis down, delays
-events but loses none. Publishing twice is harmless: every consumer drops a seq it already has.
+start-up); one publisher task per process hands them to this process's own gateway at once (`local`: its
+sockets need no round trip through Redis; the copy that comes back from Redis is dropped by seq) and sends
+them to the broker in batches for the other processes, so a request never waits on Redis. Marking them
+published is a database write the next publish must not wait for: a second task does it, coalesced (if
+it fails, the sweep publishes those events again, which is harmless).
+
+Sweep: every second each process claims (SKIP LOCKED) events still unpublished after a second and
+publishes them: a crash between commit and publish, or Redis down, delays events but loses none.
+Publishing twice is harmless: every consumer drops a seq it already has.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import logging
 from collections import deque
 from collections.abc import Sequence
 
-from channels.broker import Broker
+from channels.broker import Broker, Handler
 from db import outbox, realtime
 from db.outbox import CommittedEvent
 
@@ -45,8 +50,11 @@ class Relay:
         sweep_interval: float = 1.0,
         sweep_after: float = 1.0,
         prune_interval: float = 300.0,
+        local: Handler | None = None,
     ) -> None:
         self._broker = broker
+        # This process's gateway, when the broker carries events to other processes (not the in-process one).
+        self._local = local
         self._retention_hours = retention_hours
         self._sweep_interval = sweep_interval
         self._sweep_after = sweep_after
@@ -57,6 +65,10 @@ class Relay:
         self._drained.set()
         self._tasks: list[asyncio.Task[None]] = []
         self._broker_failing = False
+        self._published: list[int] = []  # outbox ids sent to the broker, not yet marked published
+        self._mark_wake = asyncio.Event()
+        self._marked = asyncio.Event()
+        self._marked.set()
 
     def enqueue(self, events: Sequence[CommittedEvent]) -> None:
         """The after-commit hook: never blocks, never raises (the transaction has already committed)."""
@@ -72,6 +84,7 @@ class Relay:
         outbox.set_publisher(self.enqueue)
         self._tasks = [
             asyncio.create_task(self._run_publisher(), name="outbox-publisher"),
+            asyncio.create_task(self._run_marker(), name="outbox-marker"),
             asyncio.create_task(self._run_sweep(), name="outbox-sweep"),
             asyncio.create_task(self._run_pruner(), name="outbox-pruner"),
         ]
@@ -84,6 +97,7 @@ class Relay:
         if self._tasks and not self._tasks[0].done():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._drained.wait(), 2.0)
+                await asyncio.wait_for(self._marked.wait(), 2.0)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -97,8 +111,17 @@ class Relay:
             self._wake.clear()
             while self._pending:
                 batch = [self._pending.popleft() for _ in range(min(self.BATCH, len(self._pending)))]
+                if self._local is not None:
+                    for event in batch:
+                        try:
+                            await self._local(event.topic, event.message)
+                        except Exception:
+                            log.exception("handing an event to this process's gateway failed")
                 try:
-                    await publish_committed(self._broker, batch)
+                    await self._broker.publish_many([(e.topic, e.message) for e in batch])
+                    self._published.extend(e.id for e in batch)
+                    self._marked.clear()
+                    self._mark_wake.set()
                     if self._broker_failing:
                         log.info("publishing to the broker again")
                     self._broker_failing = False
@@ -111,6 +134,21 @@ class Relay:
                                     exc.__class__.__name__)
                     self._broker_failing = True
             self._drained.set()
+
+    async def _run_marker(self) -> None:
+        while True:
+            await self._mark_wake.wait()
+            self._mark_wake.clear()
+            while self._published:
+                ids, self._published = self._published[:5000], self._published[5000:]
+                try:
+                    await outbox.mark_published(ids)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.warning("marking %d events published failed (%s); the sweep will send them again",
+                                len(ids), exc.__class__.__name__)
+            self._marked.set()
 
     async def sweep_once(self) -> int:
         async def publish(events: list[CommittedEvent]) -> None:

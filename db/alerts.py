@@ -1,8 +1,13 @@
-"""Clinical alerts and their closed loop: raised, delivered, seen, acknowledged with the action, escalated.
+"""Clinical alerts and their closed loop: raised, delivered, seen, acknowledged with the action, escalated,
+resolved. THE alert service: every kind of alert is raised, updated, escalated and resolved here.
 
-A critical lab result raises an alert at once, inside the transaction that stores the result, to the
-ordering doctor on `user:{their users id}` and to the patient's ward on `ward:{wardId}` when admitted.
-Every step is a row of `alert_events` (the timeline) and an event on the outbox.
+`raise_alert` raises any alert (kind, severity, patient, admission, lab test if any, its first recipients
+with the reason each has it, its own escalation waits and scope) inside the caller's transaction, to each
+recipient on `user:{their users id}` (`alert.raised`) and to the patient's ward on `ward:{wardId}` when
+admitted (`alert.posted`). `update_open_alert` changes an open one (a NEWS2 alert follows the patient's
+later observations), `resolve_alerts` ends those no longer relevant (`alert.resolved`: off every board).
+Callers: a critical lab result (db/lab.py, through the thin `raise_critical_result`) and NEWS2
+(db/ipd_care.py). Every step is a row of `alert_events` (the timeline) and an event on the outbox.
 
 Delivery is the recipient's client saying it has the alert on screen (a socket receipt, `record_receipt`),
 never bytes queued: a recipient without one stays "not delivered" in the timeline.
@@ -11,10 +16,14 @@ Escalation: an alert not acknowledged by `alerts.escalate_at` is escalated by `e
 server process may run (`run_escalations` runs it every few seconds in each). The due row is claimed
 with `SELECT ... FOR UPDATE SKIP LOCKED` in the transaction that escalates it and moves `escalate_at` on,
 so with several processes each step happens once, and because the timer is a column it survives restarts.
-The ladder (domain.alerts.ESCALATION_LADDER): the doctors of the department on the duty roster now, then
-the department head, then ADMIN, each after the configured wait. The department is the ordering doctor's.
+The ladder (domain.alerts.ESCALATION_LADDER): the doctors on the duty roster now, then the department head,
+then ADMIN. "On duty" is by the alert's scope: a ward-based alert (NEWS2) reaches the doctors rostered now on
+the ward the patient lies in (the department's on duty if nobody is), a department-based one (a critical
+result: the ordering doctor's department) the department's. The first step comes after the alert's own
+first wait, the later ones after its subsequent wait (columns; a NEWS2 alert's are its band's, a critical
+result's ALERT_ESCALATION_MINUTES).
 
-Who may act on an alert: its recipients (the ordering doctor, and whoever an escalation reached), and ADMIN.
+Who may act on an alert: its recipients (the first ones, and whoever an escalation reached), and ADMIN.
 Anyone else is answered as if the alert did not exist.
 """
 
@@ -22,8 +31,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -40,6 +49,7 @@ from domain.alert_events import (
     AlertEscalated,
     AlertPosted,
     AlertRaised,
+    AlertResolved,
     AlertVerified,
     OpenAlert,
     UserBoard,
@@ -49,8 +59,10 @@ from domain.alerts import (
     ESCALATION_LADDER,
     NOT_DELIVERED,
     AlertKind,
+    AlertResolution,
     AlertSeverity,
     AlertStatus,
+    EscalationScope,
     RecipientReason,
     delivery_of,
     escalation_due,
@@ -102,12 +114,30 @@ async def ward_of_patient(patient_id: UUID) -> UUID | None:
     return row["ward_id"] if row else None
 
 
+# The ward an admission lies (or last lay) in, whatever its status: where its alerts are posted and resolved.
+_WARD_OF_ADMISSION_SQL = """
+SELECT r.ward_id FROM ipd_admissions a
+LEFT JOIN beds b ON b.id = a.bed_id
+JOIN rooms r ON r.id = coalesce(b.room_id, a.room_id)
+WHERE a.id = $1
+"""
+
+
+async def ward_of_admission(admission_id: UUID | None) -> UUID | None:
+    if admission_id is None:
+        return None
+    row = await fetchrow(_WARD_OF_ADMISSION_SQL, admission_id)
+    return row["ward_id"] if row else None
+
+
+# ON_DUTY: the doctors rostered now on the ward ($3) when there is one, else those of the department ($1).
 _CANDIDATES_SQL = """
 SELECT 'ON_DUTY' AS reason, u.id AS user_id FROM duty_roster dr
   JOIN users u ON u.id = dr.user_id AND u.is_active AND u.role = 'DOCTOR'
   JOIN doctors d ON d.user_id = u.id
-  WHERE $1::uuid IS NOT NULL AND dr.starts_at <= $2 AND dr.ends_at > $2
-    AND coalesce(dr.department_id, d.department_id) = $1
+  WHERE dr.starts_at <= $2 AND dr.ends_at > $2
+    AND CASE WHEN $3::uuid IS NOT NULL THEN dr.ward_id = $3
+             ELSE $1::uuid IS NOT NULL AND coalesce(dr.department_id, d.department_id) = $1 END
 UNION ALL
 SELECT 'DEPARTMENT_HEAD', u.id FROM departments dep
   JOIN doctors d ON d.id = dep.head_doctor_id
@@ -119,12 +149,28 @@ ORDER BY 1, 2
 """
 
 
-async def escalation_candidates(department_id: UUID | None, at: datetime) -> dict[RecipientReason, list[UUID]]:
-    rows = await fetch(_CANDIDATES_SQL, department_id, at)
+async def escalation_candidates(department_id: UUID | None, at: datetime, *, ward_id: UUID | None = None
+                                ) -> dict[RecipientReason, list[UUID]]:
+    """Who each rung of the ladder reaches at `at`. With a ward, ON_DUTY is the doctors rostered on it now
+    (the department's on duty if nobody is); without, the department's."""
+    return (await _candidates(department_id, at, ward_id))[0]
+
+
+async def _candidates(department_id: UUID | None, at: datetime, ward_id: UUID | None
+                      ) -> tuple[dict[RecipientReason, list[UUID]], EscalationScope]:
+    """The ladder's people, and whose roster ON_DUTY came from (WARD, or DEPARTMENT: also for a ward nobody
+    is rostered on now)."""
+    rows = await fetch(_CANDIDATES_SQL, department_id, at, ward_id)
     found: dict[RecipientReason, list[UUID]] = {reason: [] for reason in ESCALATION_LADDER}
     for row in rows:
         found[RecipientReason(row["reason"])].append(row["user_id"])
-    return found
+    if ward_id is None:
+        return found, EscalationScope.DEPARTMENT
+    if found[RecipientReason.ON_DUTY]:
+        return found, EscalationScope.WARD
+    department, _ = await _candidates(department_id, at, None)
+    found[RecipientReason.ON_DUTY] = department[RecipientReason.ON_DUTY]
+    return found, EscalationScope.DEPARTMENT
 
 
 # --- raising ----------------------------------------------------------------------------------------
@@ -176,7 +222,8 @@ def _json(value: Any) -> dict[str, Any]:
 _ALERT_COLUMNS = (
     "a.id, a.kind, a.severity, a.status, a.patient_id, a.admission_id, a.lab_test_id, a.target_user_id, a.message, "
     "a.raised_at, a.acknowledged_at, a.acknowledged_by, a.action_taken, a.escalation_level, a.escalate_at, "
-    "a.is_preliminary, a.detail::text AS detail, a.department_id"
+    "a.is_preliminary, a.detail::text AS detail, a.department_id, a.first_escalation_minutes, "
+    "a.escalation_minutes, a.escalation_scope, a.resolved_at, a.resolved_reason"
 )
 
 
@@ -189,49 +236,206 @@ async def _event(alert_id: UUID, event: str, actor_id: UUID | None, detail: dict
     )
 
 
-async def raise_critical_result(actor: Actor, result: CriticalResult) -> UUID:
-    """Raise a critical-result alert to the ordering doctor (and the patient's ward); call inside the
-    transaction that stored the result. Returns the alert's id."""
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A first recipient of an alert and why they have it (ORDERING_DOCTOR, ATTENDING_DOCTOR)."""
+
+    user_id: UUID
+    reason: RecipientReason
+
+
+@dataclass(frozen=True, slots=True)
+class NewAlert:
+    """Any alert to raise: what it is about, whom it goes to first, and how it escalates."""
+
+    kind: AlertKind
+    severity: AlertSeverity
+    patient_id: UUID
+    message: str
+    recipients: Sequence[Recipient]
+    admission_id: UUID | None = None
+    lab_test_id: UUID | None = None
+    # Whose head (and, for DEPARTMENT scope, whose doctors on duty) an escalation reaches.
+    department_id: UUID | None = None
+    scope: EscalationScope = EscalationScope.DEPARTMENT
+    # Minutes before the first escalation step and between the later ones (None: ALERT_ESCALATION_MINUTES;
+    # the subsequent wait defaults to the first).
+    first_escalation_minutes: int | None = None
+    escalation_minutes: int | None = None
+    preliminary: bool = False
+    detail: Mapping[str, Any] = field(default_factory=dict)
+    # More of the RAISED timeline row and of the audit record (the band and score of a NEWS2 alert...).
+    timeline: Mapping[str, Any] = field(default_factory=dict)
+    audit: Mapping[str, Any] = field(default_factory=dict)
+
+
+async def _recipient_reasons(alert_id: UUID) -> list[Any]:
+    return await fetch(
+        "SELECT user_id, reason FROM alert_recipients WHERE alert_id = $1 ORDER BY level, notified_at, user_id",
+        alert_id,
+    )
+
+
+async def _reached_events(row: Any) -> list[PendingEvent]:
+    """`alert.raised` to every recipient (each with their own reason: their client answers with a receipt),
+    `alert.posted` on the ward of the alert's admission (with the first recipient's reason)."""
+    recipients = await _recipient_reasons(row["id"])
+    events = [PendingEvent(user_topic(r["user_id"]), AlertRaised(alert=_open_alert(row, reason=RecipientReason(
+        r["reason"])))) for r in recipients]
+    ward_id = await ward_of_admission(row["admission_id"])
+    if ward_id is not None and recipients:
+        first = RecipientReason(recipients[0]["reason"])
+        events.append(PendingEvent(ward_topic(ward_id), AlertPosted(alert=_open_alert(row, reason=first))))
+    return events
+
+
+async def raise_alert(actor: Actor, new: NewAlert) -> tuple[UUID, list[PendingEvent]]:
+    """Raise an alert to its first recipients; call inside the transaction that stored what it is about.
+    Returns its id and the events for the caller's outbox append (in order with the caller's own)."""
+    recipients = list({r.user_id: r for r in new.recipients}.values())
+    if not recipients:
+        raise ValueError("an alert goes to somebody")
     now = _now()
     alert_id = uuid4()
-    ward_id = await ward_of_patient(result.patient_id)
+    first_wait = new.first_escalation_minutes or _escalation_minutes
+    later_wait = new.escalation_minutes or first_wait
+    escalate_at = escalation_due(now, first_wait)
+    row = await fetchrow(
+        "INSERT INTO alerts (id, kind, severity, status, patient_id, admission_id, lab_test_id, target_user_id, "
+        "message, raised_at, escalation_level, escalate_at, updated_at, is_preliminary, detail, department_id, "
+        "first_escalation_minutes, escalation_minutes, escalation_scope) "
+        "VALUES ($1, $2, $3, 'RAISED', $4, $5, $6, $7, $8, $9, 0, $10, $9, $11, $12::jsonb, $13, $14, $15, $16) "
+        f"RETURNING {_ALERT_COLUMNS.replace('a.', '')}",
+        alert_id, new.kind.value, new.severity.value, new.patient_id, new.admission_id, new.lab_test_id,
+        recipients[0].user_id, new.message, now, escalate_at, new.preliminary,
+        msgspec.json.encode(dict(new.detail)).decode(), new.department_id, first_wait, later_wait, new.scope.value,
+    )
+    assert row is not None
+    for r in recipients:
+        await execute(
+            "INSERT INTO alert_recipients (id, alert_id, user_id, level, reason, notified_at) "
+            "VALUES ($1, $2, $3, 0, $4, $5)",
+            uuid4(), alert_id, r.user_id, r.reason.value, now,
+        )
+    ward_id = await ward_of_admission(new.admission_id)
+    await _event(alert_id, "RAISED", actor.user_id, {
+        "to": [str(r.user_id) for r in recipients], "reason": recipients[0].reason.value,
+        "recipients": [{"userId": str(r.user_id), "reason": r.reason.value} for r in recipients],
+        **new.timeline, "wardId": str(ward_id) if ward_id else None, "escalateAt": escalate_at.isoformat(),
+        "firstEscalationMinutes": first_wait, "escalationMinutes": later_wait, "escalationScope": new.scope.value,
+    }, now)
+    await audit.record(actor, action="CREATE", table="alerts", record_id=alert_id,
+                       new={"kind": new.kind.value, **new.audit})
+    return alert_id, await _reached_events(row)
+
+
+async def update_open_alert(
+    actor: Actor, alert_id: UUID, *, severity: AlertSeverity, message: str, detail: Mapping[str, Any],
+    escalate_at: datetime | None, escalation_minutes: int | None = None, timeline: Mapping[str, Any],
+    audit_old: Mapping[str, Any], audit_new: Mapping[str, Any],
+) -> list[PendingEvent]:
+    """Change an open alert (a NEWS2 alert following later observations: same id, new severity, text and timer;
+    with `escalation_minutes`, both its waits). The caller holds it locked. Returns the events: `alert.raised`
+    to its recipients again (their boards replace it) and `alert.posted` on the ward."""
+    now = _now()
+    row = await fetchrow(
+        "UPDATE alerts SET severity = $2, message = $3, detail = $4::jsonb, escalate_at = $5, updated_at = $6, "
+        "first_escalation_minutes = coalesce($7, first_escalation_minutes), "
+        "escalation_minutes = coalesce($7, escalation_minutes) "
+        "WHERE id = $1 AND acknowledged_at IS NULL AND resolved_at IS NULL "
+        f"RETURNING {_ALERT_COLUMNS.replace('a.', '')}",
+        alert_id, severity.value, message, msgspec.json.encode(dict(detail)).decode(), escalate_at, now,
+        escalation_minutes,
+    )
+    if row is None:
+        raise Conflict("This alert is no longer open")
+    await _event(alert_id, "UPDATED", actor.user_id, {
+        **timeline, "escalateAt": escalate_at.isoformat() if escalate_at else None,
+        "escalationMinutes": row["escalation_minutes"],
+    }, now)
+    await audit.record(actor, action="UPDATE", table="alerts", record_id=alert_id, old=dict(audit_old),
+                       new=dict(audit_new))
+    return await _reached_events(row)
+
+
+async def raise_critical_result(actor: Actor, result: CriticalResult) -> UUID:
+    """Raise a critical-result alert to the ordering doctor (and the patient's ward); call inside the
+    transaction that stored the result. Returns the alert's id. Escalates by the ordering doctor's
+    department, after ALERT_ESCALATION_MINUTES at each step."""
     admission = await fetchrow(
         "SELECT id FROM ipd_admissions WHERE patient_id = $1 AND status = 'ACTIVE' LIMIT 1", result.patient_id
     )
-    detail = {
-        "accessionNumber": result.accession_number, "testName": result.test_name, "corrected": result.corrected,
-        "analytes": msgspec.to_builtins(list(result.analytes)),
-    }
-    escalate_at = escalation_due(now, _escalation_minutes)
-    row = await fetchrow(
-        "INSERT INTO alerts (id, kind, severity, status, patient_id, admission_id, lab_test_id, target_user_id, "
-        "message, raised_at, escalation_level, escalate_at, updated_at, is_preliminary, detail, department_id) "
-        "VALUES ($1, 'CRITICAL_RESULT', 'CRITICAL', 'RAISED', $2, $3, $4, $5, $6, $7, 0, $8, $7, $9, $10::jsonb, $11) "
-        f"RETURNING {_ALERT_COLUMNS.replace('a.', '')}",
-        alert_id, result.patient_id, admission["id"] if admission else None, result.lab_test_id,
-        result.ordering_doctor_user_id, _message(result), now, escalate_at, result.preliminary,
-        msgspec.json.encode(detail).decode(), result.department_id,
-    )
-    assert row is not None
-    await execute(
-        "INSERT INTO alert_recipients (id, alert_id, user_id, level, reason, notified_at) "
-        "VALUES ($1, $2, $3, 0, 'ORDERING_DOCTOR', $4)",
-        uuid4(), alert_id, result.ordering_doctor_user_id, now,
-    )
-    await _event(alert_id, "RAISED", actor.user_id, {
-        "to": [str(result.ordering_doctor_user_id)], "reason": RecipientReason.ORDERING_DOCTOR.value,
-        "preliminary": result.preliminary, "wardId": str(ward_id) if ward_id else None,
-        "escalateAt": escalate_at.isoformat(),
-    }, now)
-    alert = _open_alert(row, reason=RecipientReason.ORDERING_DOCTOR)
-    events = [PendingEvent(user_topic(result.ordering_doctor_user_id), AlertRaised(alert=alert))]
-    if ward_id is not None:
-        events.append(PendingEvent(ward_topic(ward_id), AlertPosted(alert=alert)))
+    alert_id, events = await raise_alert(actor, NewAlert(
+        kind=AlertKind.CRITICAL_RESULT, severity=AlertSeverity.CRITICAL, patient_id=result.patient_id,
+        message=_message(result),
+        recipients=[Recipient(result.ordering_doctor_user_id, RecipientReason.ORDERING_DOCTOR)],
+        admission_id=admission["id"] if admission else None, lab_test_id=result.lab_test_id,
+        department_id=result.department_id, scope=EscalationScope.DEPARTMENT,
+        first_escalation_minutes=_escalation_minutes, escalation_minutes=_escalation_minutes,
+        preliminary=result.preliminary,
+        detail={"accessionNumber": result.accession_number, "testName": result.test_name,
+                "corrected": result.corrected, "analytes": msgspec.to_builtins(list(result.analytes))},
+        timeline={"preliminary": result.preliminary},
+        audit={"labTestId": result.lab_test_id, "targetUserId": result.ordering_doctor_user_id,
+               "preliminary": result.preliminary},
+    ))
     await outbox.append(*events)
-    await audit.record(actor, action="CREATE", table="alerts", record_id=alert_id,
-                       new={"kind": "CRITICAL_RESULT", "labTestId": result.lab_test_id,
-                            "targetUserId": result.ordering_doctor_user_id, "preliminary": result.preliminary})
     return alert_id
+
+
+# --- resolving: no longer relevant ------------------------------------------------------------------
+
+
+async def resolve_alerts(
+    actor: Actor, reason: AlertResolution, *, admission_id: UUID | None = None, alert_id: UUID | None = None,
+    scope: EscalationScope | None = None, acknowledged: bool = False, why: str | None = None,
+) -> list[PendingEvent]:
+    """End the alerts that stopped being relevant (of an admission, or one alert; of one scope if named): open
+    ones, or with `acknowledged` those acknowledged and not yet resolved. Each is RESOLVED, stops escalating,
+    gets a RESOLVED timeline row, and `alert.resolved` goes to its recipients and its ward (off every board).
+    Inside the caller's transaction; returns the events for its outbox append."""
+    if admission_id is None and alert_id is None:
+        raise ValueError("resolve the alerts of an admission, or one alert")
+    now = _now()
+    rows = await fetch(
+        f"SELECT {_ALERT_COLUMNS} FROM alerts a WHERE a.resolved_at IS NULL "
+        "AND ($1::uuid IS NULL OR a.admission_id = $1) AND ($2::uuid IS NULL OR a.id = $2) "
+        "AND ($3::text IS NULL OR a.escalation_scope = $3) AND (a.acknowledged_at IS NOT NULL) = $4 "
+        "ORDER BY a.raised_at, a.id FOR UPDATE",
+        admission_id, alert_id, scope.value if scope else None, acknowledged,
+    )
+    events: list[PendingEvent] = []
+    for row in rows:
+        await execute(
+            "UPDATE alerts SET status = 'RESOLVED', resolved_at = $2, resolved_reason = $3, escalate_at = NULL, "
+            "updated_at = $2 WHERE id = $1",
+            row["id"], now, reason.value,
+        )
+        await _event(row["id"], "RESOLVED", actor.user_id, {
+            "reason": reason.value, "why": why, "acknowledged": row["acknowledged_at"] is not None,
+            "escalationLevel": row["escalation_level"],
+        }, now)
+        await audit.record(actor, action="RESOLVE", table="alerts", record_id=row["id"],
+                           old={"status": row["status"]}, new={"status": "RESOLVED", "reason": reason.value})
+        payload = AlertResolved(alert_id=row["id"], reason=reason.value, resolved_at=now)
+        topics: list[Topic] = [user_topic(r["user_id"]) for r in await _recipient_reasons(row["id"])]
+        ward_id = await ward_of_admission(row["admission_id"]) or await ward_of_patient(row["patient_id"])
+        if ward_id is not None:
+            topics.append(ward_topic(ward_id))
+        events.extend(PendingEvent(t, payload) for t in topics)
+    return events
+
+
+async def stop_escalations(admission_id: UUID, why: str) -> None:
+    """The patient left (or never was here): their open alerts still escalating stop; they wait for an ack."""
+    now = _now()
+    rows = await fetch(
+        "UPDATE alerts SET escalate_at = NULL, updated_at = $2 WHERE admission_id = $1 AND acknowledged_at IS NULL "
+        "AND resolved_at IS NULL AND escalate_at IS NOT NULL RETURNING id",
+        admission_id, now,
+    )
+    for row in rows:
+        await _event(row["id"], "ESCALATION_STOPPED", None, {"why": why}, now)
 
 
 # A recipient's delivery is their first receipt: the column, or a DELIVERED event recorded for them by
@@ -355,6 +559,9 @@ async def acknowledge(actor: Actor, alert_id: UUID, action: str) -> dict[str, An
                 extra={"acknowledgedBy": str(row["acknowledged_by"]),
                        "acknowledgedAt": row["acknowledged_at"].isoformat(), "action": row["action_taken"]},
             )
+        if row["resolved_at"] is not None:
+            raise Conflict("This alert was resolved: it is no longer relevant",
+                           extra={"resolvedAt": row["resolved_at"].isoformat(), "reason": row["resolved_reason"]})
         now = _now()
         if recipient is not None and recipient["seen_at"] is None:
             await execute(
@@ -385,7 +592,7 @@ async def acknowledge(actor: Actor, alert_id: UUID, action: str) -> dict[str, An
 
 _CLAIM_DUE_SQL = f"""
 SELECT {_ALERT_COLUMNS} FROM alerts a
-WHERE a.escalate_at IS NOT NULL AND a.escalate_at <= $1 AND a.acknowledged_at IS NULL
+WHERE a.escalate_at IS NOT NULL AND a.escalate_at <= $1 AND a.acknowledged_at IS NULL AND a.resolved_at IS NULL
 ORDER BY a.escalate_at, a.id
 LIMIT 1
 FOR UPDATE SKIP LOCKED
@@ -401,7 +608,9 @@ async def _escalate_one(now: datetime) -> bool:
         alert_id = row["id"]
         recipients = await _recipients(alert_id)
         delivery = "delivered" if any(r["delivered_at"] is not None for r in recipients) else NOT_DELIVERED
-        candidates = await escalation_candidates(row["department_id"], now)
+        ward_id = (await ward_of_admission(row["admission_id"])
+                   if row["escalation_scope"] == EscalationScope.WARD else None)
+        candidates, on_duty_of = await _candidates(row["department_id"], now, ward_id)
         step = next_escalation(int(row["escalation_level"]), candidates, [r["user_id"] for r in recipients])
         if step is None:
             await execute("UPDATE alerts SET escalate_at = NULL, updated_at = $2 WHERE id = $1", alert_id, now)
@@ -413,7 +622,7 @@ async def _escalate_one(now: datetime) -> bool:
                                new={"exhausted": True})
             return True
         top = step.level >= len(ESCALATION_LADDER)
-        next_at = None if top else escalation_due(now, _escalation_minutes)
+        next_at = None if top else escalation_due(now, row["escalation_minutes"] or _escalation_minutes)
         await execute(
             "UPDATE alerts SET status = 'ESCALATED', escalation_level = $2, escalate_at = $3, updated_at = $4 "
             "WHERE id = $1",
@@ -428,6 +637,7 @@ async def _escalate_one(now: datetime) -> bool:
         await _event(alert_id, "ESCALATED", None, {
             "level": step.level, "reason": step.reason.value, "to": [str(u) for u in step.user_ids],
             "skipped": [s.value for s in step.skipped], "delivery": delivery,
+            "onDutyOf": on_duty_of.value, "wardId": str(ward_id) if ward_id else None,
             "recipientsBefore": [{"userId": str(r["user_id"]), "delivery": delivery_of(r["delivered_at"])}
                                  for r in recipients],
             "nextEscalationAt": next_at.isoformat() if next_at else None,
@@ -533,7 +743,8 @@ async def list_alerts(actor: Actor, *, open_only: bool, limit: int) -> list[dict
         rows = await fetch(
             f"SELECT {_ALERT_COLUMNS}, r.reason AS my_reason, r.delivered_at AS my_delivered_at, "
             "r.seen_at AS my_seen_at FROM alerts a JOIN alert_recipients r ON r.alert_id = a.id AND r.user_id = $1 "
-            "WHERE ($2::bool IS false OR a.acknowledged_at IS NULL) ORDER BY a.raised_at DESC, a.id LIMIT $3",
+            "WHERE ($2::bool IS false OR (a.acknowledged_at IS NULL AND a.resolved_at IS NULL)) "
+            "ORDER BY a.raised_at DESC, a.id LIMIT $3",
             actor.user_id, open_only, limit,
         )
         out = [{**dict(r), "detail": _json(r["detail"])} for r in rows]
@@ -554,7 +765,7 @@ async def pending_alerts_with_timelines(actor: Actor, *, limit: int = 50) -> lis
 _BOARD_ALERTS_SQL = f"""
 SELECT {_ALERT_COLUMNS}, r.reason AS my_reason FROM alerts a
 JOIN alert_recipients r ON r.alert_id = a.id AND r.user_id = $1
-WHERE a.acknowledged_at IS NULL
+WHERE a.acknowledged_at IS NULL AND a.resolved_at IS NULL
 ORDER BY a.raised_at, a.id
 """
 

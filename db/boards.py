@@ -159,7 +159,7 @@ ORDER BY o.admission_id, o.recorded_at DESC, o.created_at DESC, o.id DESC
 
 _OPEN_ALERTS_SQL = """
 SELECT a.id, a.admission_id, a.kind, a.severity, a.message, a.raised_at, a.escalation_level, a.is_preliminary
-FROM alerts a WHERE a.admission_id = ANY($1::uuid[]) AND a.acknowledged_at IS NULL
+FROM alerts a WHERE a.admission_id = ANY($1::uuid[]) AND a.acknowledged_at IS NULL AND a.resolved_at IS NULL
 ORDER BY a.raised_at, a.id
 """
 

@@ -30,13 +30,14 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
-from db import audit, boards, outbox, realtime
+from db import alerts, audit, boards, outbox, realtime
 from db import opd as opd_service
 from db import patients as patients_service
 from db.connection import execute, fetch, fetchrow, transaction
 from db.outbox import PendingEvent, Position
 from domain import icd10
 from domain.actors import Actor
+from domain.alerts import AlertResolution, EscalationScope
 from domain.beds import BedMove, bed_move, housekeeping_move
 from domain.boards import CensusBoard, WardBoard
 from domain.clock import hospital_day
@@ -496,19 +497,13 @@ class DischargeResult:
     bill: dict[str, Any] = field(default_factory=dict)
 
 
-async def _stop_escalations(admission_id: UUID, why: str, at: datetime) -> None:
-    """The patient left (or never was here): their open alerts stop escalating; they still wait for an ack."""
-    rows = await fetch(
-        "UPDATE alerts SET escalate_at = NULL, updated_at = $2 WHERE admission_id = $1 AND acknowledged_at IS NULL "
-        "AND escalate_at IS NOT NULL RETURNING id",
-        admission_id, at,
-    )
-    for row in rows:
-        await execute(
-            "INSERT INTO alert_events (id, alert_id, event, actor_id, at, detail) "
-            "VALUES ($1, $2, 'ESCALATION_STOPPED', NULL, $3, $4::jsonb)",
-            uuid4(), row["id"], at, json.dumps({"why": why}),
-        )
+async def _end_alerts(actor: Actor, admission_id: UUID, reason: AlertResolution, why: str) -> list[PendingEvent]:
+    """The patient left (or never was here): their ward alerts (NEWS2) are resolved (off every board); the
+    others (a critical result still needs acting on) stop escalating and wait for an ack."""
+    events = await alerts.resolve_alerts(actor, reason, admission_id=admission_id, scope=EscalationScope.WARD,
+                                         why=why)
+    await alerts.stop_escalations(admission_id, why)
+    return events
 
 
 async def _discharge_bill(actor: Actor, admission: Mapping[str, Any], discharged_at: datetime) -> dict[str, Any]:
@@ -601,7 +596,8 @@ async def discharge(actor: Actor, admission_id: UUID, d: Discharge, *, expected_
             events = [_bed_updated(bed, after, reason=BedMove.DISCHARGE.value, admission_id=admission_id),
                       PendingEvent(CENSUS, census_event)]
         await _finish_visit(actor, admission, VisitStatus.COMPLETED)
-        await _stop_escalations(admission_id, f"discharged ({d.discharge_type.value})", now)
+        events.extend(await _end_alerts(actor, admission_id, AlertResolution.DISCHARGED,
+                                        f"discharged ({d.discharge_type.value})"))
         bill = await _discharge_bill(actor, admission, at)
         await audit.record(actor, action="DISCHARGE", table="ipd_admissions", record_id=admission_id,
                            old={"status": admission["status"], "version": admission["version"]},
@@ -668,7 +664,8 @@ async def cancel_admission(actor: Actor, admission_id: UUID, *, reason: str, bed
         if admission["visit_id"] is not None:
             restore = admission["visit_status_before"] or VisitStatus.CANCELLED.value
             await opd_service.set_visit_status(actor, admission["visit_id"], restore)
-        await _stop_escalations(admission_id, "admission cancelled (entered by mistake)", now)
+        events.extend(await _end_alerts(actor, admission_id, AlertResolution.ADMISSION_CANCELLED,
+                                        "admission cancelled (entered by mistake)"))
         await audit.record(actor, action="CANCEL", table="ipd_admissions", record_id=admission_id,
                            old={"status": admission["status"], "bed_id": admission["bed_id"],
                                 "version": admission["version"]},

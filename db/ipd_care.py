@@ -6,10 +6,11 @@ break-the-glass) before its transaction, and writes its rows, audit and events i
 admission row locked: a transfer (which locks it too) cannot slip between reading where the patient lies
 and writing the event to that ward.
 
-NEWS2 alerts use the alerts tables and timeline of db/alerts.py, and its escalation job (claimed with SKIP
-LOCKED, timers in PostgreSQL) escalates them; raising and updating a NEWS2 alert is here because a NEWS2
-alert follows the patient's later observations (one open alert per admission, raised or lowered, enforced
-by a partial unique index), which a lab result's alert never does.
+NEWS2 alerts are raised, updated and resolved through db/alerts.py, the one alert service (its escalation
+job escalates them: ward-based, after their band's wait). What is decided here is when: a NEWS2 alert follows
+the patient's later observations (one open alert per admission, raised or lowered, enforced by a partial
+unique index; domain.inpatient.news2_alert_decision), and an acknowledged one is resolved once the patient
+is back to low risk.
 """
 
 from __future__ import annotations
@@ -24,14 +25,13 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from db import audit, boards, outbox, realtime
+from db import alerts, audit, boards, outbox, realtime
 from db import ipd as ipd_service
 from db import opd as opd_service
 from db.connection import execute, fetch, fetchrow, transaction
 from db.outbox import PendingEvent
 from domain.actors import SYSTEM, Actor
-from domain.alert_events import AlertPosted, AlertRaised, OpenAlert
-from domain.alerts import AlertKind, AlertSeverity, RecipientReason
+from domain.alerts import AlertKind, AlertResolution, EscalationScope, RecipientReason
 from domain.clock import day_bounds_utc, hospital_day
 from domain.dosing import DUE_AHEAD, OVERDUE_AFTER, Frequency, dose_timing, is_as_needed, scheduled_doses
 from domain.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, StaleVersion, ValidationFailed
@@ -61,7 +61,7 @@ from domain.news2 import (
     validate_vitals,
 )
 from domain.roles import Role
-from domain.topics import user_topic, ward_topic
+from domain.topics import ward_topic
 
 log = logging.getLogger("hospital.ipd")
 
@@ -306,32 +306,12 @@ async def mark_vitals_in_error(actor: Actor, admission_id: UUID, observation_id:
 
 # --- NEWS2 deterioration alerts -------------------------------------------------------------------
 
-_NEWS2_ALERT_COLUMNS = (
-    "a.id, a.patient_id, a.admission_id, a.severity, a.status, a.message, a.raised_at, a.escalation_level, "
-    "a.escalate_at, a.detail::text AS detail, a.target_user_id"
-)
+_NEWS2_ALERT_COLUMNS = "a.id, a.severity, a.escalate_at, a.detail::text AS detail"
 
 
 def _detail(row: Mapping[str, Any]) -> dict[str, Any]:
     raw = row["detail"]
     return dict(json.loads(raw)) if isinstance(raw, str) else dict(raw or {})
-
-
-def _open_alert(row: Mapping[str, Any], reason: RecipientReason) -> OpenAlert:
-    return OpenAlert(
-        alert_id=row["id"], kind=AlertKind.NEWS2_DETERIORATION, severity=AlertSeverity(row["severity"]),
-        patient_id=row["patient_id"], lab_test_id=None, accession_number=None, message=row["message"],
-        preliminary=False, escalation_level=int(row["escalation_level"]), reason=reason, raised_at=row["raised_at"],
-        admission_id=row["admission_id"],
-    )
-
-
-async def _timeline(alert_id: UUID, event: str, actor_id: UUID | None, detail: Mapping[str, Any], at: datetime
-                    ) -> None:
-    await execute(
-        "INSERT INTO alert_events (id, alert_id, event, actor_id, at, detail) VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
-        uuid4(), alert_id, event, actor_id, at, json.dumps(detail, default=str),
-    )
 
 
 async def _follow_news2(actor: Actor, place: Mapping[str, Any], latest: Mapping[str, Any] | None, now: datetime,
@@ -342,7 +322,7 @@ async def _follow_news2(actor: Actor, place: Mapping[str, Any], latest: Mapping[
     admission_id = place["id"]
     current = await fetchrow(
         f"SELECT {_NEWS2_ALERT_COLUMNS} FROM alerts a WHERE a.admission_id = $1 AND a.kind = 'NEWS2_DETERIORATION' "
-        "AND a.acknowledged_at IS NULL FOR UPDATE",
+        "AND a.acknowledged_at IS NULL AND a.resolved_at IS NULL FOR UPDATE",
         admission_id,
     )
     if latest is None:
@@ -351,6 +331,13 @@ async def _follow_news2(actor: Actor, place: Mapping[str, Any], latest: Mapping[
         band, total, observation_id = RiskBand.LOW, 0, None
     else:
         band, total, observation_id = RiskBand(latest["news2_band"]), int(latest["news2_score"]), latest["id"]
+    events: list[PendingEvent] = []
+    if current is None and band is RiskBand.LOW and latest is not None:
+        # Acknowledged, and the patient is back to low risk: that deterioration is over.
+        events.extend(await alerts.resolve_alerts(
+            actor, AlertResolution.NEWS2_BACK_TO_LOW, admission_id=admission_id, scope=EscalationScope.WARD,
+            acknowledged=True, why=f"NEWS2 {total} (low risk) after the acknowledgement",
+        ))
     open_alert = None
     acknowledged_band: RiskBand | None = None
     low_since = False
@@ -376,7 +363,7 @@ async def _follow_news2(actor: Actor, place: Mapping[str, Any], latest: Mapping[
                                     acknowledged_band=acknowledged_band, low_since_acknowledged=low_since,
                                     minutes=_news2_minutes)
     if decision.change is AlertChange.NONE:
-        return []
+        return events
     message = news2_alert_message(total, band, ward_code=place["ward_code"], bed_number=place["bed_number"])
     if latest is None:
         message = (f"The observation behind this alert was entered in error; no NEWS2 stands now"
@@ -390,62 +377,36 @@ async def _follow_news2(actor: Actor, place: Mapping[str, Any], latest: Mapping[
         "spo2Scale": int(place["spo2_scale"]),
         "escalationMinutes": _news2_minutes.get(band),
     }
+    minutes = _news2_minutes.get(band)
     if decision.change is AlertChange.RAISED:
         doctor = place["doctor_user_id"]
         if doctor is None:
             log.warning("no active attending doctor to alert", extra={"admission_id": str(admission_id)})
-            return []
-        alert_id = uuid4()
-        await execute(
-            "INSERT INTO alerts (id, kind, severity, status, patient_id, admission_id, lab_test_id, target_user_id, "
-            "message, raised_at, escalation_level, escalate_at, updated_at, is_preliminary, detail, department_id) "
-            "VALUES ($1, 'NEWS2_DETERIORATION', $2, 'RAISED', $3, $4, NULL, $5, $6, $7, 0, $8, $7, false, $9::jsonb, "
-            "$10)",
-            alert_id, decision.severity.value, place["patient_id"], admission_id, doctor, message, now,
-            decision.escalate_at, json.dumps(detail), place["department_id"],
-        )
-        await execute(
-            "INSERT INTO alert_recipients (id, alert_id, user_id, level, reason, notified_at) "
-            "VALUES ($1, $2, $3, 0, 'ORDERING_DOCTOR', $4)",
-            uuid4(), alert_id, doctor, now,
-        )
-        await _timeline(alert_id, "RAISED", actor.user_id, {
-            "to": [str(doctor)], "reason": "ATTENDING_DOCTOR", "band": band.value, "score": total,
-            "observationId": str(observation_id), "wardId": detail["wardId"],
-            "escalateAt": decision.escalate_at.isoformat() if decision.escalate_at else None,
-        }, now)
-        await audit.record(actor, action="CREATE", table="alerts", record_id=alert_id, new={
-            "kind": "NEWS2_DETERIORATION", "admission_id": admission_id, "band": band.value, "score": total,
-            "target_user_id": doctor})
-    else:
-        assert current is not None
-        alert_id = current["id"]
-        before = _detail(current)
-        await execute(
-            "UPDATE alerts SET severity = $2, message = $3, detail = $4::jsonb, escalate_at = $5, updated_at = $6 "
-            "WHERE id = $1",
-            alert_id, decision.severity.value, message, json.dumps(detail), decision.escalate_at, now,
-        )
-        await _timeline(alert_id, "UPDATED", actor.user_id, {
+            return events
+        _, raised = await alerts.raise_alert(actor, alerts.NewAlert(
+            kind=AlertKind.NEWS2_DETERIORATION, severity=decision.severity, patient_id=place["patient_id"],
+            message=message, recipients=[alerts.Recipient(doctor, RecipientReason.ATTENDING_DOCTOR)],
+            admission_id=admission_id, department_id=place["department_id"], scope=EscalationScope.WARD,
+            first_escalation_minutes=minutes, escalation_minutes=minutes, detail=detail,
+            timeline={"band": band.value, "score": total, "observationId": str(observation_id)},
+            audit={"admission_id": admission_id, "band": band.value, "score": total, "target_user_id": doctor},
+        ))
+        return events + raised
+    assert current is not None
+    before = _detail(current)
+    updated = await alerts.update_open_alert(
+        actor, current["id"], severity=decision.severity, message=message, detail=detail,
+        escalate_at=decision.escalate_at, escalation_minutes=minutes,
+        timeline={
             "change": decision.change.value, "fromBand": before.get("band"), "toBand": band.value,
             "fromScore": before.get("score"), "score": total,
             "observationId": str(observation_id) if observation_id else None,
             "struckObservationId": str(struck) if struck else None,
-            "escalateAt": decision.escalate_at.isoformat() if decision.escalate_at else None,
-        }, now)
-        await audit.record(actor, action="UPDATE", table="alerts", record_id=alert_id,
-                           old={"severity": current["severity"], "band": before.get("band")},
-                           new={"severity": decision.severity.value, "band": band.value, "score": total})
-    row = await fetchrow(f"SELECT {_NEWS2_ALERT_COLUMNS} FROM alerts a WHERE a.id = $1", alert_id)
-    assert row is not None
-    recipients = await fetch("SELECT user_id, reason FROM alert_recipients WHERE alert_id = $1 ORDER BY level, user_id",
-                             alert_id)
-    events = [PendingEvent(user_topic(r["user_id"]), AlertRaised(alert=_open_alert(row, RecipientReason(r["reason"]))))
-              for r in recipients]
-    if place["ward_id"] is not None:
-        events.append(PendingEvent(ward_topic(place["ward_id"]),
-                                   AlertPosted(alert=_open_alert(row, RecipientReason.ORDERING_DOCTOR))))
-    return events
+        },
+        audit_old={"severity": current["severity"], "band": before.get("band")},
+        audit_new={"severity": decision.severity.value, "band": band.value, "score": total},
+    )
+    return events + updated
 
 
 # --- Daily notes -------------------------------------------------------------------------------------

@@ -4,8 +4,11 @@
 or reaching them by escalation) and, for a doctor, released lab results not yet opened. It is personal, so
 it may carry the values of a critical result: only the person it is addressed to receives it.
 
-`ward:{wardId}` gets `alert.posted`, `alert.escalated`, `alert.verified` and `alert.acknowledged` for an
-admitted patient's alerts, so the ward's nurses see them; they do not change the ward board (beds).
+`ward:{wardId}` gets `alert.posted`, `alert.escalated`, `alert.verified`, `alert.acknowledged` and
+`alert.resolved` for an admitted patient's alerts, so the ward's nurses see them (domain/boards.py applies
+them to the bed's admission). `alert.resolved` says an alert stopped being relevant (the patient was
+discharged, the admission cancelled, a NEWS2 alert acknowledged and the patient back to low risk): it
+leaves every board, acknowledged or not.
 
 Event names: a client sends a receipt for `alert.raised` (channels/client.py does, for `alert.*raised`),
 which is what "delivered" means. `alert.posted` on a ward topic deliberately does not end in "raised":
@@ -48,7 +51,8 @@ class OpenAlert(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
     message: str
     preliminary: bool
     escalation_level: int
-    # Why this person has it: the ordering doctor, or the escalation step that reached them.
+    # Why this person has it: the ordering (critical result) or attending (NEWS2) doctor, or the escalation
+    # step that reached them. On a ward topic (`alert.posted`): the first recipient's.
     reason: RecipientReason
     raised_at: datetime
     analytes: list[AlertAnalyte] = msgspec.field(default_factory=list)
@@ -113,6 +117,17 @@ class AlertAcknowledged(EventPayload, frozen=True, kw_only=True):
     acknowledged_at: datetime
 
 
+class AlertResolved(EventPayload, frozen=True, kw_only=True):
+    """user:{userId} of every recipient, and ward:{wardId}: the alert stopped being relevant; off every board."""
+
+    EVENT: ClassVar[str] = "alert.resolved"
+
+    alert_id: UUID
+    # domain.alerts.AlertResolution: DISCHARGED, ADMISSION_CANCELLED, NEWS2_BACK_TO_LOW.
+    reason: str
+    resolved_at: datetime
+
+
 def _alert_key(alert: OpenAlert) -> tuple[datetime, UUID]:
     return (alert.raised_at, alert.alert_id)
 
@@ -141,6 +156,10 @@ def apply_alert_verified(board: UserBoard, event: AlertVerified) -> UserBoard:
 
 
 def apply_alert_acknowledged(board: UserBoard, event: AlertAcknowledged) -> UserBoard:
+    return msgspec.structs.replace(board, alerts=[a for a in board.alerts if a.alert_id != event.alert_id])
+
+
+def apply_alert_resolved(board: UserBoard, event: AlertResolved) -> UserBoard:
     return msgspec.structs.replace(board, alerts=[a for a in board.alerts if a.alert_id != event.alert_id])
 
 

@@ -38,13 +38,31 @@ class AlertStatus(StrEnum):
 class RecipientReason(StrEnum):
     """Why someone received an alert: its first recipient, or the escalation step that reached them."""
 
-    ORDERING_DOCTOR = "ORDERING_DOCTOR"
-    ON_DUTY = "ON_DUTY"  # the doctors of the department on the duty roster now
+    ORDERING_DOCTOR = "ORDERING_DOCTOR"  # a critical result: the doctor who ordered the test
+    ATTENDING_DOCTOR = "ATTENDING_DOCTOR"  # a NEWS2 alert: the admission's attending doctor
+    ON_DUTY = "ON_DUTY"  # the doctors on the duty roster now: of the alert's ward, or of its department
     DEPARTMENT_HEAD = "DEPARTMENT_HEAD"
     ADMIN = "ADMIN"
 
 
-# Escalation levels 1, 2, 3 in turn, each after the same wait without an acknowledgement.
+class EscalationScope(StrEnum):
+    """Whose doctors on duty the first escalation step reaches (then the department head, then ADMIN)."""
+
+    WARD = "WARD"  # the doctors rostered now on the ward the patient lies in (NEWS2); the department's if none
+    DEPARTMENT = "DEPARTMENT"  # the doctors of the alert's department on duty now (a critical result)
+
+
+class AlertResolution(StrEnum):
+    """Why an alert stopped being relevant (`alert.resolved`): it leaves every board, and never escalates."""
+
+    DISCHARGED = "DISCHARGED"  # the patient left the ward: their ward alerts end with the stay
+    ADMISSION_CANCELLED = "ADMISSION_CANCELLED"  # the admission was entered by mistake
+    NEWS2_BACK_TO_LOW = "NEWS2_BACK_TO_LOW"  # acknowledged, and the patient's NEWS2 is back in the low band
+
+
+# Escalation levels 1, 2, 3 in turn, each after the alert's own wait without an acknowledgement (its first
+# wait before level 1, its subsequent wait between the later ones: alerts.first_escalation_minutes and
+# alerts.escalation_minutes).
 ESCALATION_LADDER: tuple[RecipientReason, ...] = (
     RecipientReason.ON_DUTY,
     RecipientReason.DEPARTMENT_HEAD,

@@ -14,7 +14,14 @@ from uuid import UUID
 
 import msgspec
 
-from domain.alert_events import AlertAcknowledged, AlertEscalated, AlertPosted, AlertVerified, OpenAlert
+from domain.alert_events import (
+    AlertAcknowledged,
+    AlertEscalated,
+    AlertPosted,
+    AlertResolved,
+    AlertVerified,
+    OpenAlert,
+)
 from domain.events import (
     BedOccupied,
     BedUpdated,
@@ -294,6 +301,11 @@ def apply_ward_alert_acknowledged(board: WardBoard, event: AlertAcknowledged) ->
     return _on_alert(board, event.alert_id, lambda a: None)
 
 
+def apply_ward_alert_resolved(board: WardBoard, event: AlertResolved) -> WardBoard:
+    """The alert stopped being relevant (discharge, cancelled admission, NEWS2 back to low): off the board."""
+    return _on_alert(board, event.alert_id, lambda a: None)
+
+
 # Every event of the ward topic and how it changes the board (bed.occupied takes the patient as well).
 WARD_EVENTS: Mapping[str, tuple[type[EventPayload], Callable[..., WardBoard]]] = MappingProxyType({
     BedUpdated.EVENT: (BedUpdated, apply_bed_updated),
@@ -307,6 +319,7 @@ WARD_EVENTS: Mapping[str, tuple[type[EventPayload], Callable[..., WardBoard]]] =
     AlertEscalated.EVENT: (AlertEscalated, apply_ward_alert_escalated),
     AlertVerified.EVENT: (AlertVerified, apply_ward_alert_verified),
     AlertAcknowledged.EVENT: (AlertAcknowledged, apply_ward_alert_acknowledged),
+    AlertResolved.EVENT: (AlertResolved, apply_ward_alert_resolved),
 })
 
 

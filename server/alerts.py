@@ -1,6 +1,6 @@
-"""/api/alerts and the doctor's pending actions: critical-result alerts, their timeline, receipts and acknowledgement.
+"""/api/alerts and the doctor's pending actions: alerts (critical results, NEWS2), their timeline, receipts and acks.
 
-An alert goes to its recipients (the ordering doctor, then whoever an escalation reached) on their
+An alert goes to its recipients (the ordering or attending doctor, then whoever an escalation reached) on their
 `user:{userId}` topic. Their client confirms delivery with a receipt (the socket's `receipt` message, or
 POST /api/alerts/{id}/receipt), they open it (seen) and acknowledge it with the action taken (the socket's
 `ack` message, or POST /api/alerts/{id}/ack). Every step is in the alert's timeline. Only recipients (and
@@ -73,6 +73,14 @@ class AlertOut(Struct, rename="camel"):
     detail: dict[str, Any]
     recipients: list[AlertRecipientOut]
     timeline: list[AlertStepOut]
+    admission_id: UUID | None = None
+    # Its own escalation: WARD (doctors rostered on the patient's ward) or DEPARTMENT, and its waits in minutes.
+    escalation_scope: str = "DEPARTMENT"
+    first_escalation_minutes: int | None = None
+    escalation_minutes: int | None = None
+    # No longer relevant (DISCHARGED, ADMISSION_CANCELLED, NEWS2_BACK_TO_LOW): off every board.
+    resolved_at: datetime | None = None
+    resolved_reason: str | None = None
 
 
 def alert_out(a: dict[str, Any]) -> AlertOut:
@@ -86,6 +94,9 @@ def alert_out(a: dict[str, Any]) -> AlertOut:
                     for r in a["recipients"]],
         timeline=[AlertStepOut(**{f.name: s[f.name] for f in msgspec.structs.fields(AlertStepOut)})
                   for s in a["timeline"]],
+        admission_id=a.get("admission_id"), escalation_scope=a.get("escalation_scope") or "DEPARTMENT",
+        first_escalation_minutes=a.get("first_escalation_minutes"), escalation_minutes=a.get("escalation_minutes"),
+        resolved_at=a.get("resolved_at"), resolved_reason=a.get("resolved_reason"),
     )
 
 

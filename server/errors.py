@@ -9,8 +9,9 @@ import inspect
 import logging
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import msgspec
 from litestar import MediaType, Request, Response
@@ -164,6 +165,12 @@ class ErrorOut(msgspec.Struct, rename="camel", omit_defaults=True):
     current_version: int | msgspec.UnsetType = msgspec.UNSET
     current_state: str | msgspec.UnsetType = msgspec.UNSET
     retry_after_seconds: int | msgspec.UnsetType = msgspec.UNSET
+
+
+# A decimal as a request sends it: msgspec reads a JSON number or a decimal string, which Litestar documents
+# as any string at all ("" and "1.2.3" are refused with 422).
+DECIMAL_PATTERN = r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"
+DecimalIn = Annotated[Decimal, msgspec.Meta(extra_json_schema={"extra": {"pattern": DECIMAL_PATTERN}})]
 
 
 ERROR_DESCRIPTIONS: dict[int, str] = {

@@ -34,14 +34,20 @@ from domain.registration import age_on
 from domain.topics import lab_topic
 from server import lab_documents
 from server.alerts import AlertOut, alert_out
-from server.errors import document_errors
+from server.errors import DecimalIn, document_errors
 from server.patients import PatientOut, shape_patient
 from server.security import requires
 from server.versioning import etag, expected_version
 
 Reason = Annotated[str, Meta(min_length=1, max_length=1000)]
 ShortText = Annotated[str, Meta(max_length=1000)]
-ResultValue = Annotated[str, Meta(min_length=1, max_length=200)] | int | float
+# Litestar would drop the text's length limits and document the union as oneOf (which 5, an integer and a
+# number, fails): the document gets what msgspec enforces.
+_RESULT_VALUE_SCHEMA = [{"type": "string", "minLength": 1, "maxLength": 200}, {"type": "number"}]
+ResultValue = Annotated[
+    Annotated[str, Meta(min_length=1, max_length=200)] | int | float,
+    Meta(extra_json_schema={"extra": {"one_of": None, "any_of": _RESULT_VALUE_SCHEMA}}),
+]
 UnitText = Annotated[str, Meta(max_length=50)]
 Code = Annotated[str, Meta(min_length=1, max_length=50)]
 
@@ -118,9 +124,9 @@ class QcIn(Struct, rename="camel", forbid_unknown_fields=True):
     analyte_code: Code | None = None
     control_level: Annotated[str, Meta(max_length=20)] | None = None
     lot_number: Annotated[str, Meta(max_length=50)] | None = None
-    value: Decimal | None = None
-    target_mean: Decimal | None = None
-    target_sd: Decimal | None = None
+    value: DecimalIn | None = None
+    target_mean: DecimalIn | None = None
+    target_sd: DecimalIn | None = None
     notes: ShortText | None = None
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
 
 import msgspec
+from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp
 
 from server.errors import error_body
@@ -84,9 +86,11 @@ def _may_be_json(scope: Any) -> bool:
     return not content_type.startswith(_BINARY_UPLOADS)
 
 
-async def _refuse(send: Any, status: int, detail: str, fields: dict[str, str]) -> None:
+async def _refuse(send: Any, status: int, detail: str, fields: dict[str, str] | None = None,
+                  extra_headers: dict[str, str] | None = None) -> None:
     body = msgspec.json.encode(error_body(status, detail, fields))
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (extra_headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -148,6 +152,13 @@ def security_headers_middleware(app: ASGIApp) -> ASGIApp:
             checked = await _refuse_nul(scope, receive, send_with_headers)
             if checked is not None:
                 await app(scope, checked, send_with_headers)
+        except HTTPException as exc:
+            # Raised by a middleware inside this one (the auth middleware's 401): Litestar would answer it outside
+            # every middleware, without these headers and unseen by the log line (which said 500). Answered here.
+            if "status" in status_holder:
+                raise
+            await _refuse(send_with_headers, exc.status_code, str(exc.detail or HTTPStatus(exc.status_code).phrase),
+                          extra_headers=dict(exc.headers or {}))
         finally:
             log.info(
                 "%s %s %s %.1fms",

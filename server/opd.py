@@ -44,7 +44,7 @@ from domain.queue import MAX_UNANSWERED_CALLS
 from domain.registration import age_on
 from domain.roles import Role
 from domain.topics import display_topic
-from server.errors import document_errors
+from server.errors import DecimalIn, document_errors
 from server.patients import PatientCreate, PatientOut, shape_patient
 from server.security import requires
 from server.versioning import etag, expected_version
@@ -387,7 +387,7 @@ class TriageIn(Struct, rename="camel", forbid_unknown_fields=True):
     """Observations (any may be missing; NEWS2 is scored only when all seven are there) and, optionally,
     a priority the nurse asks for. Temperature in °C."""
 
-    temperature: Decimal | None = None
+    temperature: DecimalIn | None = None
     heart_rate: int | None = None
     respiratory_rate: int | None = None
     blood_pressure_systolic: int | None = None
@@ -395,8 +395,8 @@ class TriageIn(Struct, rename="camel", forbid_unknown_fields=True):
     oxygen_saturation: int | None = None
     on_oxygen: bool | None = None
     consciousness: Literal["A", "C", "V", "P", "U"] | None = None
-    weight_kg: Decimal | None = None
-    height_cm: Annotated[int, Meta(gt=0, le=300)] | None = None
+    weight_kg: DecimalIn | None = None
+    height_cm: Annotated[int, Meta(ge=1, le=300)] | None = None
     priority: QueuePriority | None = None
     notes: ClinicalText | None = None
 
@@ -523,13 +523,13 @@ class ConsultationIn(Struct, rename="camel", forbid_unknown_fields=True):
     diagnosis_codes: Codes | UnsetType = UNSET
     treatment_plan: ClinicalText | UnsetType = UNSET
     notes: ClinicalText | UnsetType = UNSET
-    temperature: Decimal | UnsetType = UNSET
+    temperature: DecimalIn | UnsetType = UNSET
     heart_rate: int | UnsetType = UNSET
     blood_pressure_systolic: int | UnsetType = UNSET
     blood_pressure_diastolic: int | UnsetType = UNSET
     respiratory_rate: int | UnsetType = UNSET
-    weight_kg: Decimal | UnsetType = UNSET
-    height_cm: Annotated[int, Meta(gt=0, le=300)] | UnsetType = UNSET
+    weight_kg: DecimalIn | UnsetType = UNSET
+    height_cm: Annotated[int, Meta(ge=1, le=300)] | UnsetType = UNSET
 
 
 @post("/api/opd/consultations", guards=[requires(Permission.OPD_CONSULT)], tags=["opd"], status_code=201,
@@ -558,13 +558,13 @@ class ConsultationUpdate(Struct, rename="camel", forbid_unknown_fields=True):
     diagnosis_codes: Codes | UnsetType = UNSET
     treatment_plan: ClinicalText | UnsetType | None = UNSET
     notes: ClinicalText | UnsetType | None = UNSET
-    temperature: Decimal | UnsetType | None = UNSET
+    temperature: DecimalIn | UnsetType | None = UNSET
     heart_rate: int | UnsetType | None = UNSET
     blood_pressure_systolic: int | UnsetType | None = UNSET
     blood_pressure_diastolic: int | UnsetType | None = UNSET
     respiratory_rate: int | UnsetType | None = UNSET
-    weight_kg: Decimal | UnsetType | None = UNSET
-    height_cm: Annotated[int, Meta(gt=0, le=300)] | UnsetType | None = UNSET
+    weight_kg: DecimalIn | UnsetType | None = UNSET
+    height_cm: Annotated[int, Meta(ge=1, le=300)] | UnsetType | None = UNSET
 
 
 @put("/api/opd/consultations/{consultation_id:uuid}", guards=[requires(Permission.OPD_CONSULT)], tags=["opd"],
@@ -716,7 +716,7 @@ class PrescriptionLineIn(Struct, rename="camel", forbid_unknown_fields=True):
     a warning."""
 
     medicine_id: UUID
-    dose: Decimal
+    dose: DecimalIn
     frequency: Annotated[str, Meta(min_length=1, max_length=50)]
     duration: int
     dose_unit: Annotated[str, Meta(max_length=20)] | None = None

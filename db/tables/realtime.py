@@ -78,6 +78,16 @@ class Alert(Table, tablename="alerts"):
     detail = JSONB(default="{}")
     # Whose doctors on duty, and whose head, an escalation goes to.
     department_id = ForeignKey(references=Department, null=True, on_delete=OnDelete.restrict)
+    # The alert's own waits: before its first escalation step, and between the later ones (NULL: the
+    # ALERT_ESCALATION_MINUTES setting). A NEWS2 alert's are its band's.
+    first_escalation_minutes = Integer(null=True, default=None)
+    escalation_minutes = Integer(null=True, default=None)
+    # WARD: the first step reaches the doctors rostered now on the patient's ward (NEWS2); DEPARTMENT: those of
+    # the department (domain.alerts.EscalationScope).
+    escalation_scope = Varchar(length=20, default="DEPARTMENT")
+    # No longer relevant (domain.alerts.AlertResolution): off every board, never escalates.
+    resolved_at = Timestamptz(null=True, default=None)
+    resolved_reason = Varchar(length=30, null=True, default=None)
 
 
 class AlertEvent(Table, tablename="alert_events"):
@@ -100,7 +110,7 @@ class AlertRecipient(Table, tablename="alert_recipients"):
     user_id = ForeignKey(references=User, null=False, on_delete=OnDelete.restrict, index=True)
     # 0 the first recipient; 1, 2, 3 the escalation step that reached them.
     level = Integer(default=0)
-    # ORDERING_DOCTOR, ON_DUTY, DEPARTMENT_HEAD, ADMIN.
+    # ORDERING_DOCTOR, ATTENDING_DOCTOR, ON_DUTY, DEPARTMENT_HEAD, ADMIN.
     reason = Varchar(length=30, default=None)
     notified_at = Timestamptz()
     delivered_at = Timestamptz(null=True, default=None)

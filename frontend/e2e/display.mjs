@@ -9,11 +9,14 @@ import { assertNoPageErrors, browserOutput, docScreenshot, hook, newPage, record
 export async function openDisplay(browser, baseURL, departmentId, token) {
   const tv = await newPage(browser, baseURL, { viewport: { width: 1920, height: 1080 } });
   await recordBrowserOutput(tv.context());
+  const started = Date.now();
   await tv.goto(`/display/${departmentId}?device=${token}`);
   await tv.getByTestId("waiting-room-display").waitFor();
   assert.equal(new URL(tv.url()).search, "", "the device token is taken out of the address");
   assert.equal(await tv.evaluate(() => localStorage.getItem("hl.device-token")), token);
   await tv.locator('[data-live-state="live"]').waitFor({ timeout: 15_000 });
+  await tv.locator('[data-testid="department-name"]').filter({ hasNotText: "Waiting room" }).waitFor();
+  console.log(`the display was showing the live queue ${Date.now() - started} ms after the page was asked for`);
   // Set once: if the page ever reloads, it is gone.
   await tv.evaluate(() => {
     window.__sameDocument = true;

@@ -60,6 +60,7 @@ export async function ward(browser, baseURL) {
       doctorBoard.locator(`[data-bed="${setup.bedNumber}"] [data-news2="${recorded}"][data-band="HIGH"]`).waitFor({ timeout: ms }),
       doctorBoard.getByTestId("ward-alerts").getByText(`Bed ${setup.bedNumber}:`).first().waitFor({ timeout: ms }),
       tablet.locator("[data-alert]").filter({ hasText: setup.bedNumber }).filter({ hasText: "NEWS2" }).first().waitFor({ timeout: ms }),
+      tablet.locator(`[data-testid="my-inpatients"] [data-ward="GMW"] [data-bed="${setup.bedNumber}"] [data-news2="${recorded}"]`).waitFor({ timeout: ms }),
     ]);
   });
   await station.getByTestId("vitals-trend").waitFor();

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import shutil
 import socket
 import subprocess
@@ -37,6 +38,28 @@ async def test_every_api_response_carries_security_headers_and_no_store(client):
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert response.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_a_401_from_the_auth_middleware_carries_the_headers_too(client):
+    """The auth middleware's 401 used to be answered by Litestar outside every middleware: no no-store, no
+    security headers, and the request log line said 500."""
+    statuses: list[int] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage().startswith("GET /api/alerts/board "):
+                statuses.append(getattr(record, "status", 0))
+
+    handler = Catch()
+    logging.getLogger("hospital.request").addHandler(handler)
+    try:
+        response = await client.get("/api/alerts/board")
+    finally:
+        logging.getLogger("hospital.request").removeHandler(handler)
+    assert response.status_code == 401 and response.json()["status"] == 401
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert statuses == [401]
 
 
 async def test_unknown_route_answers_the_json_error_shape(client):

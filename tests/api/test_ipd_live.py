@@ -17,10 +17,11 @@ from channels.client import LiveClient
 from db import alerts as alerts_service
 from db import ipd_care
 from db.connection import execute, fetch, fetchrow
-from domain.alert_events import AlertRaised, UserBoard, apply_alert_raised
+from domain.alert_events import AlertRaised, AlertResolved, UserBoard, apply_alert_raised, apply_alert_resolved
 from domain.alerts import NOT_DELIVERED
 from domain.boards import CensusBoard, apply_census_updated
 from domain.events import CensusUpdated
+from domain.news2 import RiskBand
 from tests.api.conftest import ADMIN
 from tests.api.ipd_support import (
     HIGH,
@@ -311,6 +312,103 @@ async def test_a_news2_alert_on_the_doctors_user_topic_verify_action(client, ope
     assert fresh["seq"] == events[-1]["seq"]
     assert board == msgspec.convert(fresh["data"], UserBoard)
     assert [a.severity for a in board.alerts] == ["URGENT"]
+
+
+async def test_alert_resolved_on_discharge_verify_action(client, open_socket, headers_for, make_patient, new_staff):
+    """Discharged with an open NEWS2 alert: `alert.resolved` takes it off the ward board and the doctor's board,
+    it never escalates again, its timeline ends RESOLVED, and it can no longer be acknowledged."""
+    ward = await make_ipd_ward(new_staff)
+    _, admission = await admitted(client, ward, make_patient, headers_for, bed=0)
+    await chart(client, ward.nurse, admission["id"], **HIGH)
+    alert = await news2_alert_of(admission["id"])
+    topic = f"user:{ward.doctor_user['id']}"
+    doctor_socket = await open_socket(ward.doctor)
+    before = await doctor_socket.subscribe(topic)
+    assert [a["alertId"] for a in before["data"]["alerts"]] == [str(alert["id"])]
+
+    async def discharge() -> None:
+        response = await client.post(f"/api/ipd/admissions/{admission['id']}/discharge",
+                                     json={"dischargeSummary": "Improved; home."}, headers=ward.doctor)
+        assert response.status_code == 200, response.text
+
+    events, _ = await verify_ward_action(client, open_socket, ward.nurse, ward, discharge,
+                                         expect=["bed.updated", "alert.resolved"])
+    assert events[1]["data"] == {"alertId": str(alert["id"]), "reason": "DISCHARGED",
+                                 "resolvedAt": events[1]["data"]["resolvedAt"]}
+    # The doctor's board: the same event, applied, is the fresh snapshot.
+    mine = await doctor_socket.events(topic, 1)
+    assert [e["event"] for e in mine] == ["alert.resolved"]
+    board = apply_alert_resolved(msgspec.convert(before["data"], UserBoard), msgspec.convert(mine[0]["data"],
+                                                                                            AlertResolved))
+    fresh = await (await open_socket(ward.doctor)).subscribe(topic)
+    assert fresh["seq"] == mine[-1]["seq"] and board == msgspec.convert(fresh["data"], UserBoard)
+    assert board.alerts == []
+    stored = await news2_alert_of(admission["id"])
+    assert stored["status"] == "RESOLVED" and stored["escalate_at"] is None
+    assert (await timeline_events(alert["id"]))[-1] == "RESOLVED"
+    late = await client.post(f"/api/alerts/{alert['id']}/ack", json={"action": "Reviewed"}, headers=ward.doctor)
+    assert late.status_code == 409, late.text
+
+
+async def test_a_news2_alert_acknowledged_then_back_to_low_is_resolved(client, open_socket, headers_for,
+                                                                       make_patient, new_staff):
+    ward = await make_ipd_ward(new_staff)
+    _, admission = await admitted(client, ward, make_patient, headers_for, bed=0)
+    await chart(client, ward.nurse, admission["id"], **HIGH)
+    alert = await news2_alert_of(admission["id"])
+    acked = await client.post(f"/api/alerts/{alert['id']}/ack", json={"action": "Fluids; reviewed at the bedside"},
+                              headers=ward.doctor)
+    assert acked.status_code == 200, acked.text
+    # The attending doctor is recorded (and shown) as such.
+    recipients = acked.json()["alert"]["recipients"]
+    assert [(r["userId"], r["reason"]) for r in recipients] == [(ward.doctor_user["id"], "ATTENDING_DOCTOR")]
+    steps = {s["event"]: s for s in acked.json()["alert"]["timeline"]}
+    assert steps["RAISED"]["detail"]["reason"] == "ATTENDING_DOCTOR"
+    assert steps["ACKNOWLEDGED"]["detail"]["as"] == "ATTENDING_DOCTOR"
+    topic = f"user:{ward.doctor_user['id']}"
+    sock = await open_socket(ward.doctor)
+    await sock.subscribe(topic)
+    await chart(client, ward.nurse, admission["id"], **MEDIUM)  # still up: nothing changes
+    assert (await news2_alert_of(admission["id"]))["status"] == "ACKNOWLEDGED"
+    await chart(client, ward.nurse, admission["id"], **NORMAL)
+    events = await sock.events(topic, 1)
+    assert events[0]["event"] == "alert.resolved" and events[0]["data"]["reason"] == "NEWS2_BACK_TO_LOW"
+    stored = await news2_alert_of(admission["id"])
+    assert stored["id"] == alert["id"] and stored["status"] == "RESOLVED"
+    assert (await timeline_events(alert["id"]))[-1] == "RESOLVED"
+
+
+async def test_a_news2_alert_escalates_to_the_wards_doctors_on_duty_after_its_bands_wait(client, headers_for,
+                                                                                      make_patient, new_staff):
+    ward = await make_ipd_ward(new_staff)
+    on_ward, _ = await new_staff("DOCTOR")  # rostered on this ward now (of whatever department)
+    now = datetime.now(UTC)
+    await execute(
+        "INSERT INTO duty_roster (id, user_id, ward_id, role_on_duty, starts_at, ends_at, created_at) "
+        "VALUES ($1, $2, $3, 'Ward registrar', $4, $5, $6)",
+        uuid.uuid4(), uuid.UUID(on_ward["id"]), ward.id, now - timedelta(hours=1), now + timedelta(hours=7), now,
+    )
+    _, admission = await admitted(client, ward, make_patient, headers_for, bed=0)
+    await chart(client, ward.nurse, admission["id"], **HIGH)
+    alert = await news2_alert_of(admission["id"])
+    stored = await fetchrow("SELECT first_escalation_minutes, escalation_minutes, escalation_scope FROM alerts "
+                            "WHERE id = $1", alert["id"])
+    high = ipd_care.news2_escalation_minutes()[RiskBand.HIGH]
+    assert stored is not None and dict(stored) == {"first_escalation_minutes": high, "escalation_minutes": high,
+                                                   "escalation_scope": "WARD"}
+    await execute("UPDATE alerts SET escalate_at = now() - interval '1 second' WHERE id = $1", alert["id"])
+    assert await alerts_service.escalate_due() >= 1
+    recipients = await fetch("SELECT user_id, level, reason FROM alert_recipients WHERE alert_id = $1 ORDER BY level",
+                             alert["id"])
+    assert [(str(r["user_id"]), r["level"], r["reason"]) for r in recipients] == [
+        (ward.doctor_user["id"], 0, "ATTENDING_DOCTOR"), (on_ward["id"], 1, "ON_DUTY")]
+    step = await fetchrow("SELECT detail->>'onDutyOf' AS of, detail->>'wardId' AS ward FROM alert_events "
+                          "WHERE alert_id = $1 AND event = 'ESCALATED'", alert["id"])
+    assert step is not None and step["of"] == "WARD" and step["ward"] == str(ward.id)
+    # The next step waits the band's minutes, not ALERT_ESCALATION_MINUTES.
+    after = await news2_alert_of(admission["id"])
+    wait = after["escalate_at"] - datetime.now(UTC)
+    assert timedelta(minutes=high - 1) < wait <= timedelta(minutes=high)
 
 
 # ---------------------------------------------------------------- NEWS2 alerts end to end

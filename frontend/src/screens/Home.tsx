@@ -2,13 +2,13 @@
 
 import { Link } from "react-router";
 import { useSessionState } from "../app-context";
-import { screensFor } from "../screens";
+import { navScreensFor } from "../screens";
 import { ROLE_LABELS, displayName } from "../session/types";
 
 export function Home() {
   const { user } = useSessionState();
   if (user === null) return null;
-  const screens = screensFor(user.role);
+  const screens = navScreensFor(user.role);
   return (
     <section aria-labelledby="home-title" className="space-y-4">
       <h1 id="home-title" className="text-2xl font-bold">

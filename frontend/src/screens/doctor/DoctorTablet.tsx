@@ -1,6 +1,6 @@
-// The doctor's tablet (/doctor), made for a 10-inch tablet held upright: critical alerts on top (they stay
-// until acknowledged), then "Call next" and the doctor's own queue, live from the department's `opd:` topic.
-// The doctor's admitted patients with their NEWS2 join when the IPD admissions and vitals work lands.
+// The doctor's tablet (/doctor), made for a 10-inch tablet held upright: critical and deterioration alerts on
+// top (they stay until acknowledged), then "Call next" and the doctor's own queue, live from the department's
+// `opd:` topic, then the doctor's admitted patients with their latest NEWS2, live from the ward topics.
 
 import { useRef, useState } from "react";
 import { IdempotencyKeys } from "../../api/client";
@@ -14,6 +14,7 @@ import { useNow } from "../../hooks/useNow";
 import { LiveStatus } from "../../realtime/react";
 import { boardErrorText, useLiveBoard } from "../../realtime/useLiveBoard";
 import { AlertsPanel } from "./AlertsPanel";
+import { MyInpatients } from "./MyInpatients";
 
 interface Doctor {
   id: string;
@@ -43,6 +44,7 @@ export function DoctorTablet() {
       <AlertsPanel userId={user.id} />
       <ErrorSummary error={error} />
       {schedule?.doctor.departmentId ? <MyQueue doctor={schedule.doctor} /> : null}
+      {schedule ? <MyInpatients doctorId={schedule.doctor.id} /> : null}
     </div>
   );
 }
