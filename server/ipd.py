@@ -13,7 +13,7 @@ rest, above all which patients are the actor's: a nurse's ward, a doctor's patie
 - prescribing (prescriptions:write): a doctor; recording doses (meds:administer): nurses.
 
 Money (estimated cost, the discharge bill's amounts) is shown only to roles with billing:read.
-The discharge summary prints as an HTML page made for the browser's print dialog (as OPD's prescription).
+The discharge summary prints as an HTML page for the browser's print dialog, or as a PDF (?format=pdf).
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ from server.opd import (
     bill_out,
     item_out,
 )
-from server.opd import _html as html_page
 from server.patients import PatientOut, shape_patient
+from server.printing import PrintFormat, print_page
 from server.security import requires
 from server.versioning import etag, expected_version
 
@@ -98,12 +98,14 @@ class BedOut(Struct, rename="camel", omit_defaults=True):
     status: BedState
     version: int
     updated_at: datetime | None = None
+    status_changed_at: datetime | None = None  # when the bed entered `status`
     ward_id: UUID | None = None
 
 
 def bed_out(row: dict[str, Any]) -> BedOut:
     return BedOut(id=row["id"], room_id=row["room_id"], bed_number=row["bed_number"], status=BedState(row["status"]),
-                  version=int(row["version"]), updated_at=row.get("updated_at"), ward_id=row.get("ward_id"))
+                  version=int(row["version"]), updated_at=row.get("updated_at"),
+                  status_changed_at=row.get("status_changed_at"), ward_id=row.get("ward_id"))
 
 
 class BedEnvelope(Struct, rename="camel"):
@@ -640,10 +642,13 @@ def _summary_html(data: dict[str, Any]) -> str:
 
 
 @get("/api/ipd/admissions/{admission_id:uuid}/discharge-summary", guards=[requires(Permission.IPD_READ)],
-     tags=["ipd"], summary="The discharge summary to print (HTML for the browser's print dialog, or save as PDF)")
-async def discharge_summary(request: Request[Actor, Any, Any], admission_id: FromPath[UUID]) -> Response[str]:
+     tags=["ipd"], summary="The discharge summary to print (HTML for the browser's print dialog, or ?format=pdf)")
+async def discharge_summary(
+    request: Request[Actor, Any, Any], admission_id: FromPath[UUID],
+    fmt: Annotated[PrintFormat, QueryParameter(name="format")] = "html",
+) -> Response[bytes]:
     data = await ipd_service.discharge_summary_for_print(request.user, admission_id)
-    return html_page(_summary_html(data), "Discharge summary")
+    return print_page(_summary_html(data), "Discharge summary", fmt, filename=f"discharge-summary-{admission_id}")
 
 
 # --- Observations ------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ db/opd.py and shape the answer by role. Who may do what (guards; the service che
 - reading a consultation is a clinical read (patients:read_clinical) with the assignment rules of
   db/patients.py: a receptionist never reads one.
 
-Print views (`.../slip`, `.../print`) are small HTML pages made for the browser's print dialog.
+Print views (`.../slip`, `.../print`) are small HTML pages for the print dialog (server/printing.py); the
+prescription also prints as a PDF (`?format=pdf`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from domain.roles import Role
 from domain.topics import display_topic
 from server.errors import DecimalIn, document_errors
 from server.patients import PatientCreate, PatientOut, shape_patient
+from server.printing import PrintFormat, print_page
 from server.security import requires
 from server.versioning import etag, expected_version
 
@@ -77,23 +79,6 @@ def _aware(value: datetime, field: str) -> datetime:
     return value
 
 
-def _html(body: str, title: str) -> Response[str]:
-    page = (
-        "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        f"<title>{escape(title)}</title><style>{_PRINT_CSS}</style></head><body>{body}</body></html>"
-    )
-    return Response(content=page, media_type=MediaType.HTML)
-
-
-_PRINT_CSS = (
-    "body{font-family:system-ui,Segoe UI,Arial,sans-serif;margin:16px;color:#111}"
-    "h1,h2{margin:4px 0}.muted{color:#555;font-size:13px}table{border-collapse:collapse;width:100%}"
-    "th,td{border-bottom:1px solid #ccc;padding:6px;text-align:left;vertical-align:top;font-size:14px}"
-    ".slip{width:72mm}.token{font-size:64px;font-weight:700;text-align:center;margin:8px 0}"
-    ".rx{max-width:190mm}.head{display:flex;justify-content:space-between;border-bottom:2px solid #111;"
-    "padding-bottom:8px;margin-bottom:8px}.sign{margin-top:48px;text-align:right}"
-    "@media print{body{margin:0}.noprint{display:none}}"
-)
 
 
 # --- Tokens and the queue ------------------------------------------------------------------------
@@ -232,7 +217,7 @@ async def check_in(request: Request[Actor, Any, Any], data: JSONBody[CheckInIn])
 
 @get("/api/opd/tokens/{token_id:uuid}/slip", guards=[requires(Permission.OPD_CHECK_IN)], tags=["opd"],
      media_type=MediaType.HTML, summary="The token slip to print (HTML, 72 mm wide)")
-async def token_slip(request: Request[Actor, Any, Any], token_id: FromPath[UUID]) -> Response[str]:
+async def token_slip(request: Request[Actor, Any, Any], token_id: FromPath[UUID]) -> Response[bytes]:
     t = await opd_service.token_slip(request.user, token_id)
     arrived = hospital_time(t["created_at"])
     wait = t["estimated_wait_minutes"]
@@ -248,7 +233,7 @@ async def token_slip(request: Request[Actor, Any, Any], token_id: FromPath[UUID]
         + (f"<div>Estimated wait: about {int(wait)} min</div>" if wait is not None else "")
         + "<p class=muted>Please watch the screen for your token number.</p></div>"
     )
-    return _html(body, f"Token {t['token_number']}")
+    return print_page(body, f"Token {t['token_number']}")
 
 
 class CancelIn(Struct, rename="camel", forbid_unknown_fields=True):
@@ -849,11 +834,14 @@ async def complete_consultation(
 
 
 @get("/api/opd/prescriptions/{prescription_id:uuid}/print", guards=[requires(Permission.PRESCRIPTIONS_READ)],
-     tags=["opd"], media_type=MediaType.HTML,
-     summary="The prescription to print (HTML): doctor's name, registration number and council")
-async def print_prescription(request: Request[Actor, Any, Any], prescription_id: FromPath[UUID]) -> Response[str]:
+     tags=["opd"],
+     summary="The prescription to print (HTML, or ?format=pdf): doctor's name, registration number and council")
+async def print_prescription(
+    request: Request[Actor, Any, Any], prescription_id: FromPath[UUID],
+    fmt: Annotated[PrintFormat, QueryParameter(name="format")] = "html",
+) -> Response[bytes]:
     data = await opd_service.prescription_for_print(request.user, prescription_id)
-    return _html(_prescription_html(data), "Prescription")
+    return print_page(_prescription_html(data), "Prescription", fmt, filename=f"prescription-{prescription_id}")
 
 
 def _prescription_html(data: dict[str, Any]) -> str:
@@ -1220,6 +1208,41 @@ async def chief_complaints() -> ChiefComplaintsOut:
     return ChiefComplaintsOut(chief_complaints=list(CHIEF_COMPLAINTS))
 
 
+class DepartmentDoctorOut(Struct, rename="camel"):
+    id: UUID  # doctors.id: what check-in, booking and the queue take as doctorId
+    user_id: UUID
+    name: str | None
+    specialization: str | None
+    opd_room: str | None
+    on_duty_now: bool  # on the duty roster at this moment
+
+
+class DepartmentOut(Struct, rename="camel"):
+    id: UUID
+    code: str
+    name: str
+    runs_opd: bool  # has OPD doctors: patients can be checked in to it
+    doctors: list[DepartmentDoctorOut]
+
+
+class DepartmentsOut(Struct, rename="camel"):
+    departments: list[DepartmentOut]
+
+
+@get("/api/opd/departments", guards=[requires(Permission.OPD_QUEUE_READ)], tags=["opd"],
+     summary="Departments, whether each runs an OPD, and their doctors (room, on duty now)")
+async def departments() -> DepartmentsOut:
+    rows = await opd_service.departments_with_doctors()
+    return DepartmentsOut(departments=[
+        DepartmentOut(id=d["id"], code=d["code"], name=d["name"], runs_opd=d["runs_opd"], doctors=[
+            DepartmentDoctorOut(id=x["id"], user_id=x["user_id"], name=x["name"], specialization=x["specialization"],
+                                opd_room=x["opd_room"], on_duty_now=bool(x["on_duty_now"]))
+            for x in d["doctors"]
+        ])
+        for d in rows
+    ])
+
+
 # --- Report --------------------------------------------------------------------------------------
 
 
@@ -1274,5 +1297,5 @@ ROUTES: list[Any] = document_errors([
     set_priority, triage, create_consultation, update_consultation, add_note, get_consultation, prescribe,
     complete_consultation, print_prescription, book_appointment, reschedule_appointment, cancel_appointment,
     list_appointments, appointment_week, doctor_schedule, my_schedule, receptionist_queue, icd10_search,
-    consultation_templates, chief_complaints, opd_summary,
+    consultation_templates, chief_complaints, departments, opd_summary,
 ])

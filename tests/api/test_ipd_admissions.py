@@ -276,6 +276,11 @@ async def test_discharge_types_give_the_spec_statuses_free_the_bed_and_leave_a_d
     assert summary.status_code == 200 and summary.headers["content-type"].startswith("text/html")
     assert "Treated with IV antibiotics" in summary.text and patient["firstName"] in summary.text
     assert "Augmentin 625 Duo" in summary.text
+    pdf = await client.get(f"/api/ipd/admissions/{admission_id}/discharge-summary", params={"format": "pdf"},
+                           headers=ward.doctor)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert b"Treated with IV antibiotics" in pdf.content and patient["mrn"].encode() in pdf.content
 
 
 async def test_census_counts_add_up_after_admissions_transfers_and_discharges(client, headers_for, make_patient,

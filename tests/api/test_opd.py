@@ -519,6 +519,11 @@ async def test_allergy_by_drug_class_warns_and_an_override_reason_is_recorded(
     pharmacy = await client.get(done.json()["prescription"]["printUrl"], headers=await headers_for(
         "pharmacy@demo.local"))
     assert pharmacy.status_code == 200
+    pdf = await client.get(done.json()["prescription"]["printUrl"], params={"format": "pdf"}, headers=doctor)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    for shown in (doctor_row["registration_number"], "Karnataka Medical Council", s["patient"]["mrn"]):
+        assert shown.encode() in pdf.content
 
 
 async def test_prescription_validation_names_every_bad_line_and_writes_nothing(
@@ -739,3 +744,33 @@ async def test_a_dose_no_column_can_hold_is_a_field_error_and_nothing_is_prescri
         assert response.status_code == 422, (dose, response.text)
         assert set(response.json()["fields"]) == {"medicines[0].dose"}, dose
     assert await count("SELECT 1 FROM prescriptions WHERE consultation_id = $1", uuid.UUID(c["id"])) == 0
+
+
+async def test_departments_list_their_opd_doctors_and_who_is_on_duty_now(client, headers_for, new_staff):
+    dept, empty = await new_department(), await new_department()
+    _, on_duty, on_duty_user = await doctor_in(new_staff, dept["id"], room="7")
+    _, off_duty, _ = await doctor_in(new_staff, dept["id"], room=None)
+    gone_user, _ = await new_staff("DOCTOR")
+    await execute("UPDATE doctors SET department_id = $2 WHERE user_id = $1", uuid.UUID(gone_user["id"]), dept["id"])
+    await execute("UPDATE users SET is_active = false WHERE id = $1", uuid.UUID(gone_user["id"]))
+    now = _now()
+    await insert_row("duty_roster", user_id=uuid.UUID(on_duty_user["id"]), department_id=dept["id"],
+                     role_on_duty="Consultant", starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=7),
+                     created_at=now)
+    response = await client.get("/api/opd/departments", headers=await headers_for(RECEPTION))
+    assert response.status_code == 200, response.text
+    found = {d["id"]: d for d in response.json()["departments"]}
+    mine = found[str(dept["id"])]
+    assert (mine["code"], mine["name"], mine["runsOpd"]) == (dept["code"], dept["name"], True)
+    doctors = {d["id"]: d for d in mine["doctors"]}
+    assert set(doctors) == {str(on_duty), str(off_duty)}  # a deactivated doctor is not offered
+    assert doctors[str(on_duty)] == {
+        "id": str(on_duty), "userId": on_duty_user["id"],
+        "name": f"{on_duty_user['firstName']} {on_duty_user['lastName']}",
+        "specialization": "Internal Medicine", "opdRoom": "7", "onDutyNow": True,
+    }
+    assert doctors[str(off_duty)]["onDutyNow"] is False and doctors[str(off_duty)]["opdRoom"] is None
+    assert found[str(empty["id"])]["runsOpd"] is False and found[str(empty["id"])]["doctors"] == []
+    # The seeded hospital: Radiology's radiologists take no OPD queue.
+    seeded = {d["code"]: d for d in response.json()["departments"]}
+    assert seeded["GMED"]["runsOpd"] is True and seeded["RADI"]["runsOpd"] is False
