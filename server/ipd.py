@@ -33,6 +33,7 @@ from db import ipd as ipd_service
 from db import ipd_care
 from db import opd as opd_service
 from domain.actors import Actor
+from domain.billing import money
 from domain.boards import CensusBoard, WardBoard
 from domain.clock import day_bounds_utc, hospital_day, hospital_time
 from domain.dosing import FREQUENCY_LABELS, Frequency
@@ -329,7 +330,8 @@ async def admit(request: Request[Actor, Any, Any], data: JSONBody[AdmitIn]) -> R
     row = await ipd_service.admit(request.user, ipd_service.NewAdmission(
         patient_id=data.patient_id, reason=data.reason_for_admission, admission_type=data.admission_type,
         room_id=data.room_id, bed_id=data.bed_id, doctor_id=data.doctor_id, primary_doctor_id=data.primary_doctor_id,
-        diagnosis=data.diagnosis, icd_codes=data.icd_codes, estimated_cost=data.estimated_cost,
+        diagnosis=data.diagnosis, icd_codes=data.icd_codes,
+        estimated_cost=None if data.estimated_cost is None else money(data.estimated_cost, "estimatedCost"),
         visit_id=data.visit_id,
     ))
     return _admission_response(AdmitOut(admission_id=row["id"], admission=admission_out(row, request.user)), row, 201)
@@ -363,7 +365,7 @@ async def list_admissions(
     patient_id: Annotated[UUID | None, QueryParameter(name="patientId")] = None,
     ward_id: Annotated[UUID | None, QueryParameter(name="wardId")] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=100_000)] = 0,
 ) -> AdmissionsOut:
     rows, total, clinical = await ipd_service.list_admissions(request.user, status=status, patient_id=patient_id,
                                                               ward_id=ward_id, limit=limit, offset=offset)

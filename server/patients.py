@@ -562,7 +562,7 @@ async def break_glass(
 async def list_emergency_access(
     reviewed: FromQuery[bool | None] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=100_000)] = 0,  # PostgreSQL's OFFSET is a bigint
 ) -> GrantsOut:
     rows, total = await patients_service.list_emergency_access(reviewed=reviewed, limit=limit, offset=offset)
     return GrantsOut(grants=[_grant_out(r) for r in rows], total=total)

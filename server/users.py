@@ -124,7 +124,8 @@ _admin = [requires(Permission.USERS_MANAGE)]
 async def list_users(
     role: Annotated[Role | None, QueryParameter()] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    # Bounded: PostgreSQL's OFFSET is a bigint, and a larger number was a 500.
+    offset: Annotated[int, QueryParameter(ge=0, le=100_000)] = 0,
 ) -> UsersOut:
     rows, total = await users_service.list_users(role=role, limit=limit, offset=offset)
     return UsersOut(users=[user_out(r) for r in rows], total=total)
@@ -260,7 +261,7 @@ async def audit_log(
     record_id: Annotated[str | None, QueryParameter(name="recordId", max_length=100)] = None,
     sort: Annotated[Literal["createdAt", "-createdAt"], QueryParameter()] = "-createdAt",
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=100_000_000)] = 0,  # PostgreSQL's OFFSET is a bigint
 ) -> AuditLogOut:
     names = [t.strip() for t in table_names.split(",") if t.strip()] if table_names else None
     rows, total = await users_service.audit_log(

@@ -345,3 +345,12 @@ async def test_an_address_spraying_many_accounts_gets_429_then_is_let_go(client,
         await conn.close()
     assert (await client.post("/api/auth/login", json={"email": "admin@demo.local", "password": DEMO_PASSWORD})
             ).status_code == 200
+
+
+async def test_an_offset_past_what_postgresql_counts_is_a_field_error(client, headers_for):
+    """OFFSET is a bigint: a larger offset reached asyncpg and failed as a 500."""
+    admin = await headers_for("admin@demo.local")
+    for url in ("/api/users", "/api/audit-log"):
+        response = await client.get(url, params={"offset": str(2**70)}, headers=admin)
+        assert response.status_code == 422, (url, response.text)
+        assert set(response.json()["fields"]) == {"offset"}, url

@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import msgspec
@@ -19,8 +20,9 @@ import uvicorn
 import websockets
 
 from server.app import create_app
-from tests.channels.test_stream import noise_topic, write_noise
+from tests.channels.conftest import make_ward, server_process, set_bed  # noqa: F401  (server_process: a fixture)
 
+ADMIN = "admin@demo.local"
 DOCTOR = "doctor@demo.local"
 
 
@@ -117,29 +119,37 @@ async def test_health_is_503_naming_the_broker_when_redis_does_not_answer(settin
         assert body["broker"] == {"name": "redis", "ok": False}
 
 
-async def test_when_redis_comes_back_health_is_200_and_events_flow(settings, headers_for, tmp_path):
-    """Started without Redis: sockets are served from PostgreSQL; once Redis answers, what committed meanwhile
-    arrives (the outbox sweep and the gateway's repair) and new events flow through Redis again."""
+async def test_when_redis_comes_back_health_is_200_and_events_flow(
+    settings, headers_for, server_process, tmp_path  # noqa: F811
+):
+    """Started without Redis: its sockets are served from PostgreSQL and get this process's own events; once
+    Redis answers, health is 200 and events written through another process arrive through Redis."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server is not installed")
     redis_port = _free_port()
+    ward = await make_ward(rooms=1, beds_per_room=2)
+    topic = f"ward:{ward['ward_id']}"
+    admin = await headers_for(ADMIN)
     async with app_with_redis_at(settings, redis_port) as url:
         assert (await health_of(url)).status_code == 503
-        topic = noise_topic()
         async with websockets.connect(url.replace("http://", "ws://") + "/ws", compression=None,
                                       additional_headers=await headers_for(DOCTOR)) as ws:
 
-            async def next_message(within: float) -> dict:
+            async def next_message(within: float) -> dict[str, Any]:
                 while True:
-                    message = msgspec.json.decode(await asyncio.wait_for(ws.recv(), within))
+                    message: dict[str, Any] = msgspec.json.decode(await asyncio.wait_for(ws.recv(), within))
                     if message["type"] != "ping":
                         return message
 
             await ws.send(msgspec.json.encode({"type": "subscribe", "topic": topic}).decode())
             snapshot = await next_message(10)
-            assert snapshot["type"] == "snapshot" and snapshot["seq"] == 0
-            await write_noise(topic, 1)  # commits; Redis is not there to carry it
+            assert snapshot["type"] == "snapshot"
+            async with httpx.AsyncClient(base_url=url, headers=admin) as http:  # written through this process
+                assert (await set_bed(http, {}, ward["beds"][0], "CLEANING")).status_code == 200
+            local = await next_message(5)  # no Redis needed for this process's own sockets
+            assert (local["type"], local["seq"], local["data"]["status"]) == ("event", snapshot["seq"] + 1,
+                                                                            "CLEANING")
             redis = _start_redis(binary, redis_port, tmp_path)
             try:
                 for _ in range(200):
@@ -147,11 +157,12 @@ async def test_when_redis_comes_back_health_is_200_and_events_flow(settings, hea
                         break
                     await asyncio.sleep(0.1)
                 assert (await health_of(url)).json()["broker"] == {"name": "redis", "ok": True}
-                missed = await next_message(15)
-                assert (missed["type"], missed["seq"], missed["data"]["n"]) == ("event", 1, 0)
-                await write_noise(topic, 1, start=1)  # now straight through Redis
-                live = await next_message(5)
-                assert (live["type"], live["seq"], live["data"]["n"]) == ("event", 2, 1)
+                other = await server_process(REDIS_URL=f"redis://127.0.0.1:{redis_port}/0")
+                async with httpx.AsyncClient(base_url=other.url, headers=admin) as http:  # through another one
+                    assert (await set_bed(http, {}, ward["beds"][1], "CLEANING")).status_code == 200
+                carried = await next_message(5)  # well inside the 10 s position check: Redis carried it
+                assert (carried["type"], carried["seq"], carried["data"]["bedId"]) == (
+                    "event", snapshot["seq"] + 2, str(ward["beds"][1]))
             finally:
                 redis.terminate()
                 redis.wait(10)

@@ -447,3 +447,20 @@ async def test_the_demo_nurse_sees_her_ward(client, headers_for):
     nurse = await headers_for(NURSE)
     response = await client.get("/api/ipd/admissions", headers=nurse)
     assert response.status_code == 200 and response.json()["total"] > 0
+
+
+@pytest.mark.parametrize("cost", ["NaN", "Infinity", "1e999999", "123456789012345", "-5"])
+async def test_an_impossible_estimated_cost_is_a_field_error_and_admits_nobody(client, headers_for, make_patient,
+                                                                              new_staff, cost):
+    ward = await make_ipd_ward(new_staff)
+    patient = await new_patient(make_patient, headers_for)
+    response = await admit(client, ward.doctor, patient["id"], roomId=ward.rooms[0], estimatedCost=cost, expect=422)
+    assert "estimatedCost" in response.json()["fields"]
+    assert await fetchrow("SELECT 1 FROM ipd_admissions WHERE patient_id = $1", uuid.UUID(patient["id"])) is None
+
+
+async def test_an_offset_beyond_any_list_is_refused_not_a_500(client, headers_for):
+    response = await client.get("/api/ipd/admissions", params={"offset": "2240301643712067796992"},
+                                headers=await headers_for(ADMIN))
+    assert response.status_code in (400, 422)
+    assert "offset" in response.json()["fields"]

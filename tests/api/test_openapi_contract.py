@@ -28,8 +28,10 @@ from schemathesis.core.result import Err
 from tests.api.conftest import ADMIN
 
 EXAMPLES_PER_MODE = 2
-# Ending the session would sign the test out of every later request.
-SKIPPED = {("POST", "/api/auth/logout")}
+# Ending the session would sign the test out of every later request; a made-up sign-in that parses counts as a
+# failed one against this address (the suite's other tests sign in from it too), so login gets invalid bodies only.
+SKIPPED = {("POST", "/api/auth/logout", GenerationMode.POSITIVE), ("POST", "/api/auth/logout", GenerationMode.NEGATIVE),
+           ("POST", "/api/auth/login", GenerationMode.POSITIVE)}
 # Routes whose modules do not yet put their error answers in the document (server/errors.document_errors): no
 # 5xx and the error shape are checked there, the document is not.
 UNDOCUMENTED_ERRORS = ("/api/ipd/", "/api/reports/ipd", "/api/dashboard/nurse", "/api/ws-ticket", "/api/asyncapi.json",
@@ -82,13 +84,12 @@ def _problems(server_url: str, headers: dict[str, str]) -> list[str]:
             problems.append(f"an operation the document describes wrongly: {result.err()}")
             continue
         operation = result.ok()
-        if (operation.method.upper(), operation.path) in SKIPPED:
-            continue
         checks = [not_a_server_error, error_shape]
         if not operation.path.startswith(UNDOCUMENTED_ERRORS):
             checks += [status_code_conformance, content_type_conformance, response_schema_conformance]
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            _exercise(operation, mode, checks, server_url, headers, problems)
+            if (operation.method.upper(), operation.path, mode) not in SKIPPED:
+                _exercise(operation, mode, checks, server_url, headers, problems)
     return problems
 
 

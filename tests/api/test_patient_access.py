@@ -268,3 +268,10 @@ async def test_break_glass_on_a_missing_patient_is_404(client, new_staff):
     response = await client.post(f"/api/patients/{uuid.uuid4()}/break-glass", json={"reason": REASON},
                                  headers=headers)
     assert response.status_code == 404
+
+
+async def test_an_offset_past_what_postgresql_counts_is_a_field_error(client, headers_for):
+    """OFFSET is a bigint: a larger offset reached asyncpg and failed as a 500."""
+    response = await client.get("/api/emergency-access", params={"offset": str(2**70)},
+                                headers=await headers_for(ADMIN))
+    assert response.status_code == 422 and set(response.json()["fields"]) == {"offset"}, response.text
