@@ -152,10 +152,13 @@ class ClientProcess:
             await asyncio.sleep(0.05)
         return sum(1 for s in self.socks if s.pongs > before[id(s)])
 
-    async def close(self) -> dict[str, int]:
+    async def close(self, abort: bool) -> dict[str, int]:
         async def close_one(s: Sock) -> None:
             with contextlib.suppress(Exception):
-                await s.ws.close()
+                if abort:
+                    s.ws.transport.abort()
+                else:
+                    await s.ws.close()
             if s.reader is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(s.reader, 5)
@@ -189,7 +192,7 @@ class ClientProcess:
             case "ping_all":
                 return await self.ping_all(float(argument))
             case "close":
-                return await self.close()
+                return await self.close(bool(argument))
         raise ValueError(f"unknown command {command}")
 
 

@@ -68,11 +68,12 @@ def _ints(name: str, default: str) -> tuple[int, ...]:
 class Config:
     clients: int = int(os.environ.get("BENCH_CLIENTS", "1000"))
     rates: tuple[int, ...] = _ints("BENCH_RATES", "20,100,200")
+    stress_rates: tuple[int, ...] = _ints("BENCH_STRESS_RATES", "20,100")
     seconds: float = float(os.environ.get("BENCH_SECONDS", "15"))
     client_procs: int = int(os.environ.get("BENCH_CLIENT_PROCS", str(max(2, os.cpu_count() or 2))))
     extra_wards: int = int(os.environ.get("BENCH_EXTRA_WARDS", "36"))
-    socket_steps: tuple[int, ...] = _ints("BENCH_SOCKET_STEPS", "1000,2500,5000,10000,15000")
-    burst: int = int(os.environ.get("BENCH_BURST", "200"))
+    socket_steps: tuple[int, ...] = _ints("BENCH_SOCKET_STEPS", "2500,10000,15000")
+    burst: int = int(os.environ.get("BENCH_BURST", "100"))
     rounds: int = int(os.environ.get("BENCH_ROUNDS", "5"))
     stress: bool = os.environ.get("BENCH_STRESS", "1") == "1"
     phases: tuple[str, ...] = tuple(os.environ.get("BENCH_PHASES", "idle,latency,fanout").split(","))
@@ -232,9 +233,22 @@ async def sign_in(url: str, email: str, password: str) -> str:
 
 
 async def add_wards(database_url: str, count: int, beds_per_ward: int = 10) -> None:
-    """Hospital-sized: `count` more wards of AVAILABLE beds under the demo's departments."""
+    """Hospital-sized: `count` more wards of AVAILABLE beds under the demo's departments; and a room of 20
+    AVAILABLE beds in each demo ward, so the stress case is not limited by its few free beds."""
     conn = await asyncpg.connect(database_url)
     try:
+        for code in DEMO_WARDS:
+            room = await conn.fetchval(
+                "INSERT INTO rooms (id, ward_id, room_number, floor, bed_count, room_type, created_at, updated_at) "
+                "SELECT gen_random_uuid(), w.id, 'BENCH-' || w.code, w.floor, 20, 'GENERAL', now(), now() "
+                "FROM wards w WHERE w.code = $1 AND NOT EXISTS (SELECT 1 FROM rooms r WHERE r.ward_id = w.id "
+                "AND r.room_number = 'BENCH-' || w.code) RETURNING id", code,
+            )
+            for b in range(20 if room is not None else 0):
+                await conn.execute(
+                    "INSERT INTO beds (id, room_id, bed_number, status, version, created_at, updated_at) "
+                    "VALUES (gen_random_uuid(), $1, $2, 'AVAILABLE', 1, now(), now())", room, f"B{b + 1:02d}",
+                )
         departments = [r["id"] for r in await conn.fetch("SELECT id FROM departments ORDER BY code")]
         for i in range(count):
             tag = f"B{i + 1:02d}"
@@ -288,9 +302,10 @@ async def open_spread(procs: list[Child], url: str, token: str | None, topics: l
             "errors": sorted({e for a in answers for e in a["errors"]})[:5]}
 
 
-async def close_all(procs: list[Child]) -> dict[str, int]:
+async def close_all(procs: list[Child], *, abort: bool = False) -> dict[str, int]:
+    """Close every socket (`abort`: drop the TCP connections, as a crowd of clients going away does)."""
     codes: dict[str, int] = {}
-    for answer in await asyncio.gather(*(p.ask("close") for p in procs)):
+    for answer in await asyncio.gather(*(p.ask("close", abort) for p in procs)):
         for code, n in answer.items():
             codes[code] = codes.get(code, 0) + n
     return codes
@@ -325,10 +340,18 @@ async def idle_sockets(config: Config, server: Server, procs: list[Child]) -> di
         if opened["failed"] or open_now < target:
             break
     answered = sum(await asyncio.gather(*(p.ask("ping_all", 10.0, wait=120) for p in procs)))
-    codes = await close_all(procs)
+    codes = await close_all(procs, abort=True)
     await asyncio.sleep(2)
-    return {"rss_before_kb": before, "steps": steps, "answered_ping": answered,
-            "rss_after_close_kb": rss_kb(server.pid), "close_codes": codes}
+    after_close = rss_kb(server.pid)
+    # Some again: if closed sockets leaked, these would need new memory (about 80 MB for 2,500).
+    reopened = await open_spread(procs, server.ws_url, token, ["census"] * min(held, 2500), concurrency=200)
+    await asyncio.sleep(2)
+    after_reopen = rss_kb(server.pid)
+    log(f"idle sockets: closed, RSS {after_close / 1024:.0f} MB; {reopened['opened']} opened again, "
+        f"RSS {after_reopen / 1024:.0f} MB")
+    await close_all(procs, abort=True)
+    return {"rss_before_kb": before, "steps": steps, "answered_ping": answered, "rss_after_close_kb": after_close,
+            "reopened": reopened["opened"], "rss_after_reopen_kb": after_reopen, "close_codes": codes}
 
 
 # --- 2. latency -------------------------------------------------------------------------------------
@@ -359,7 +382,7 @@ class LatencyRun:
 
 
 async def latency(config: Config, server: Server, procs: list[Child], writer_proc: Child,
-                  wards: list[str] | None, label: str) -> dict[str, Any]:
+                  wards: list[str] | None, label: str, rates: tuple[int, ...]) -> dict[str, Any]:
     ward_topics, beds = await wards_and_beds(os.environ["DATABASE_URL"], wards)
     token = await sign_in(server.url, DOCTOR, config.password)
     admin = await sign_in(server.url, ADMIN, config.password)
@@ -375,7 +398,7 @@ async def latency(config: Config, server: Server, procs: list[Child], writer_pro
     for p in procs:
         await p.ask("latencies")  # drop the warm-up's
     runs: list[LatencyRun] = []
-    for rate in config.rates:
+    for rate in rates:
         for p in procs:
             await p.ask("record", True)
         profiler = await start_profiler(config, server, f"{label}-{rate}")
@@ -463,7 +486,8 @@ async def fanout(config: Config, server: Server, procs: list[Child]) -> dict[str
                 await p.ask("reset_counts")
             events = [PendingEvent(topic, BedUpdated(
                 bed_id=uuid.uuid4(), ward_id=ward, room_id=room, bed_number="A", status=BedState.CLEANING,
-                previous_status=BedState.AVAILABLE, version=i + 2, updated_at=datetime.now(UTC), reason=None,
+                previous_status=BedState.AVAILABLE, version=i + 2, updated_at=datetime.now(UTC),
+                status_changed_at=datetime.now(UTC), reason=None,
             )) for i in range(config.burst)]
             async with transaction():
                 committed = await outbox.append(*events)
@@ -524,8 +548,9 @@ def machine() -> dict[str, str]:
 
 def _latency_table(block: dict[str, Any]) -> list[str]:
     lines = [
-        "| writes/s (target → done) | HTTP answer p50 / p99 | events delivered (of expected) | messages/s "
-        "| p50 | p95 | p99 | max | gaps | CPU %: server / clients+writer / PostgreSQL+Redis / other work / machine |",
+        "| writes/s (target → done) | HTTP answer p50 / p99 (writer's view) | events delivered (of expected) "
+        "| messages/s | p50 | p95 | p99 | max | gaps "
+        "| CPU %: server / clients+writer / PostgreSQL+Redis / other work / machine |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in block["runs"]:
@@ -620,8 +645,10 @@ def report(config: Config, facts: dict[str, str], results: dict[str, Any]) -> st
                      f"| {s['kb_per_socket']} KB |")
     lines += [
         "",
-        f"All {idle['answered_ping']:,} sockets answered an application ping at the end; after closing them the "
-        f"RSS was {idle['rss_after_close_kb'] / 1024:.0f} MB.",
+        f"All {idle['answered_ping']:,} sockets answered an application ping at the end. After closing them the "
+        f"RSS was {idle['rss_after_close_kb'] / 1024:.0f} MB (CPython keeps freed memory for reuse); opening "
+        f"{idle['reopened']:,} again left it at {idle['rss_after_reopen_kb'] / 1024:.0f} MB (leaked sockets would "
+        f"have needed about {idle['reopened'] * 33 / 1024:.0f} MB more).",
         "",
         "## Delivered messages/s against a bare broadcast server",
         "",
@@ -642,9 +669,32 @@ def report(config: Config, facts: dict[str, str], results: dict[str, Any]) -> st
         f"Every burst complete on every socket: {'yes' if fan['complete'] else 'no'}; seq gaps seen: {fan['gaps']}.",
         "",
     ]
-    if results.get("notes"):
-        lines += ["## Notes", "", *results["notes"], ""]
+    lines += NOTES
     return "\n".join(lines)
+
+
+NOTES = [
+    "## Reading these numbers",
+    "",
+    "- The CPU column says where the machine's CPU went during each run. \"Other work\" is everything outside "
+    "the bench (on a shared machine: other people's builds and test runs). When the machine is saturated, "
+    "every hop of an event (server, Redis, client) waits for a CPU, and the tail (p99, max) shows that "
+    "wait rather than the server's work; compare the server's own CPU with one CPU (100).",
+    "- Profiled with py-spy (`BENCH_PROFILE=/some/dir make bench` writes collapsed stacks per run): in a "
+    "fan-out burst about half of the server's time is the `transport.write` system call, one per message "
+    "per socket (uvicorn's websocket protocol writes every frame at once; so does `websockets.broadcast`), "
+    "about a tenth is Litestar's and uvicorn's per-message ASGI `send` layers, and the gateway's own code "
+    "(topic, seq, per-socket queue) is a few per cent. In the write path the server's time is spread "
+    "over the HTTP stack, the JWT and session check and about ten SQL round trips per write (session, "
+    "lock, update, audit row, two topic counters and two outbox inserts, begin and commit).",
+    "- Changed after profiling: (1) the relay hands this process's events to its own gateway before "
+    "publishing them to Redis, so the sockets of the process that wrote an event no longer wait for the "
+    "round trip through Redis (other processes still get it through Redis; the copy that comes back is "
+    "dropped by seq); (2) marking events published is done by a second task, coalesced, so the next "
+    "publish never waits on that UPDATE; (3) the bench's writer speaks HTTP/1.1 itself over keep-alive "
+    "connections: with httpx it used more CPU than the server and was what limited the rate.",
+    "",
+]
 
 
 def _cpus() -> int:
@@ -683,12 +733,12 @@ async def run(config: Config) -> dict[str, Any]:
             server.start()
             await server.wait_healthy()
         if "latency" in config.phases:
-            results["latency"] = await latency(config, server, procs, writer_proc, None, "latency")
+            results["latency"] = await latency(config, server, procs, writer_proc, None, "latency", config.rates)
             if config.stress:
                 stress_writer = spawn(writer.main)
                 try:
                     results["stress"] = await latency(config, server, procs, stress_writer, list(DEMO_WARDS),
-                                                      "stress")
+                                                      "stress", config.stress_rates)
                 finally:
                     await stress_writer.stop()
         if "fanout" in config.phases:

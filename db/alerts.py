@@ -23,8 +23,10 @@ result: the ordering doctor's department) the department's. The first step comes
 first wait, the later ones after its subsequent wait (columns; a NEWS2 alert's are its band's, a critical
 result's ALERT_ESCALATION_MINUTES).
 
-Who may act on an alert: its recipients (the first ones, and whoever an escalation reached), and ADMIN.
-Anyone else is answered as if the alert did not exist.
+Who may act on an alert: its recipients (the first ones, and whoever an escalation reached), and ADMIN. A
+ward-posted alert (the patient is admitted: NEWS2, a critical result) may also be read and acknowledged by
+the nurses of that ward (assigned to it or on its duty roster now), recorded `as: WARD_NURSE`; receipts and
+"seen" stay the recipients' own. Anyone else is answered as if the alert did not exist.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from uuid import UUID, uuid4
 
 import msgspec
 
-from db import audit, outbox
+from db import audit, outbox, realtime
 from db.connection import execute, fetch, fetchrow, transaction
 from db.outbox import PendingEvent, Position
 from domain.actors import SYSTEM, Actor
@@ -481,8 +483,24 @@ async def results_verified(actor: Actor, lab_test_id: UUID) -> None:
 # --- receipts, seen, acknowledgement ----------------------------------------------------------------
 
 
-async def _alert_for(actor: Actor, alert_id: UUID, *, lock: bool = False) -> tuple[Any, Any | None]:
-    """The alert and the actor's recipient row; NotFound unless the actor is a recipient or ADMIN."""
+WARD_NURSE = "WARD_NURSE"  # how an acknowledgement by a nurse of the alert's ward is recorded (`as`)
+
+
+async def _ward_nurse_of(actor: Actor, alert: Any) -> UUID | None:
+    """The ward the alert is posted to (its patient's, when admitted) if `actor` is a nurse of it: assigned to
+    the ward or on its duty roster now (the rule of the ward topic); else None."""
+    if actor.role is not Role.NURSE or actor.user_id is None:
+        return None
+    ward_id = await ward_of_patient(alert["patient_id"])
+    if ward_id is None or ward_id not in (await realtime.subscriber_facts(actor)).ward_ids_on_roster:
+        return None
+    return ward_id
+
+
+async def _alert_for(actor: Actor, alert_id: UUID, *, lock: bool = False, ward_nurse: bool = False
+                     ) -> tuple[Any, Any | None]:
+    """The alert and the actor's recipient row; NotFound unless the actor is a recipient or ADMIN (or, with
+    `ward_nurse`, a nurse of the ward the alert is posted to)."""
     if actor.user_id is None:
         raise PermissionDenied("Alerts go to people; a device neither receives nor acknowledges them")
     row = await fetchrow(
@@ -495,7 +513,8 @@ async def _alert_for(actor: Actor, alert_id: UUID, *, lock: bool = False) -> tup
             "WHERE alert_id = $1 AND user_id = $2",
             alert_id, actor.user_id,
         )
-    if row is None or (recipient is None and actor.role is not Role.ADMIN):
+    if row is None or (recipient is None and actor.role is not Role.ADMIN
+                       and not (ward_nurse and await _ward_nurse_of(actor, row) is not None)):
         # Somebody else's alert is answered like a missing one: ids are not for probing.
         raise NotFound(f"No alert {alert_id} for you")
     return row, recipient
@@ -550,7 +569,7 @@ async def acknowledge(actor: Actor, alert_id: UUID, action: str) -> dict[str, An
     if not cleaned or len(cleaned) > MAX_ACTION_CHARS:
         raise ValidationFailed(fields={"action": f"Say what you did about it (1 to {MAX_ACTION_CHARS} characters)"})
     async with transaction():
-        row, recipient = await _alert_for(actor, alert_id, lock=True)
+        row, recipient = await _alert_for(actor, alert_id, lock=True, ward_nurse=True)
         if row["acknowledged_at"] is not None:
             if row["acknowledged_by"] == actor.user_id:
                 return await _alert_out(alert_id)
@@ -575,16 +594,19 @@ async def acknowledge(actor: Actor, alert_id: UUID, action: str) -> dict[str, An
             alert_id, now, actor.user_id, cleaned,
         )
         minutes = (now - row["raised_at"]).total_seconds() / 60
-        await _event(alert_id, "ACKNOWLEDGED", actor.user_id, {
-            "action": cleaned, "minutesAfterRaised": round(minutes, 1),
-            "as": recipient["reason"] if recipient is not None else "ADMIN",
-        }, now)
+        acting_as = recipient["reason"] if recipient is not None else "ADMIN" if actor.role is Role.ADMIN \
+            else WARD_NURSE
+        detail: dict[str, Any] = {"action": cleaned, "minutesAfterRaised": round(minutes, 1), "as": acting_as}
+        if acting_as == WARD_NURSE:
+            detail["wardId"] = await _ward_nurse_of(actor, row)
+        await _event(alert_id, "ACKNOWLEDGED", actor.user_id, detail, now)
         payload = AlertAcknowledged(alert_id=alert_id, acknowledged_by=actor.user_id, action=cleaned,  # type: ignore[arg-type]
                                     acknowledged_at=now)
         topics = await _fan_out_topics(row, await _recipients(alert_id))
         await outbox.append(*(PendingEvent(t, payload) for t in topics))
         await audit.record(actor, action="ACKNOWLEDGE", table="alerts", record_id=alert_id,
-                           old={"status": row["status"]}, new={"status": "ACKNOWLEDGED", "action": cleaned})
+                           old={"status": row["status"]}, new={"status": "ACKNOWLEDGED", "action": cleaned,
+                                                               "as": acting_as})
         return await _alert_out(alert_id)
 
 
@@ -728,7 +750,7 @@ async def alerts_of_lab_test(lab_test_id: UUID) -> list[dict[str, Any]]:
 async def get_alert(actor: Actor, alert_id: UUID) -> dict[str, Any]:
     """One alert with its recipients and timeline (a read of patient data: audited)."""
     async with transaction():
-        await _alert_for(actor, alert_id)
+        await _alert_for(actor, alert_id, ward_nurse=True)
         out = await _alert_out(alert_id)
         await audit.record(actor, action="READ", table="alerts", record_id=alert_id,
                            new={"patientId": out["patient_id"]})

@@ -20,16 +20,19 @@ from db.outbox import Position, ensure_counter
 from domain.actors import Actor
 from domain.alerts import AlertKind, AlertSeverity
 from domain.boards import (
+    UNAVAILABLE_STATES,
     BedCounts,
     BoardBed,
     BoardPatient,
     BoardRoom,
+    CensusBed,
     CensusBoard,
     RoomTypeCensus,
     WardBoard,
     WardCensus,
     board_admission,
     count_beds,
+    sort_census_beds,
 )
 from domain.events import BedVitals, WardAlert, WardDose, WardNews2, WardOccupant, WardVitals
 from domain.inpatient import days_since_admission
@@ -63,8 +66,14 @@ LEFT JOIN beds b ON b.room_id = r.id
 GROUP BY w.id, w.code, w.name, w.department_id, r.room_type, b.status
 """
 
+_UNAVAILABLE_BEDS_SQL = """
+SELECT b.id, b.bed_number, r.ward_id, r.room_type, b.status, b.status_changed_at
+FROM beds b JOIN rooms r ON r.id = b.room_id
+WHERE b.status = ANY($1::text[])
+"""
 
-def _census_from(rows: list[Any]) -> CensusBoard:
+
+def _census_from(rows: list[Any], unavailable: list[Any]) -> CensusBoard:
     wards: dict[UUID, tuple[str, str, UUID]] = {}
     ward_states: dict[UUID, list[BedState]] = defaultdict(list)
     type_states: dict[RoomType, list[BedState]] = defaultdict(list)
@@ -83,7 +92,17 @@ def _census_from(rows: list[Any]) -> CensusBoard:
     by_room_type = [
         RoomTypeCensus(room_type=rt, **_counts(count_beds(type_states[rt]))) for rt in RoomType if rt in type_states
     ]
-    return CensusBoard(**_counts(totals), by_ward=by_ward, by_room_type=by_room_type)
+    beds = sort_census_beds(
+        CensusBed(bed_id=r["id"], bed_number=r["bed_number"], ward_id=r["ward_id"], room_type=RoomType(r["room_type"]),
+                  status=BedState(r["status"]), status_changed_at=r["status_changed_at"])
+        for r in unavailable
+    )
+    return CensusBoard(**_counts(totals), by_ward=by_ward, by_room_type=by_room_type, unavailable_beds=beds)
+
+
+async def _read_census() -> CensusBoard:
+    return _census_from(await fetch(_CENSUS_SQL),
+                        await fetch(_UNAVAILABLE_BEDS_SQL, sorted(s.value for s in UNAVAILABLE_STATES)))
 
 
 def _counts(counts: BedCounts) -> dict[str, int]:
@@ -95,7 +114,7 @@ def _counts(counts: BedCounts) -> dict[str, int]:
 
 async def census_counts() -> CensusBoard:
     """The census without its seq (for GET /api/ipd/census)."""
-    return _census_from(await fetch(_CENSUS_SQL))
+    return await _read_census()
 
 
 async def census_board() -> tuple[Position, CensusBoard]:
@@ -104,7 +123,7 @@ async def census_board() -> tuple[Position, CensusBoard]:
         async with _repeatable_read():
             position = await _position(CENSUS.name)
             if position is not None:
-                return position, _census_from(await fetch(_CENSUS_SQL))
+                return position, await _read_census()
         await ensure_counter(CENSUS.name)
     raise RuntimeError("the census counter could not be created")
 
@@ -114,7 +133,7 @@ async def census_board() -> tuple[Position, CensusBoard]:
 _WARD_SQL = """
 SELECT w.id AS ward_id, w.code, w.name, w.department_id, w.floor,
        r.id AS room_id, r.room_number, r.room_type,
-       b.id AS bed_id, b.bed_number, b.status, b.version,
+       b.id AS bed_id, b.bed_number, b.status, b.version, b.status_changed_at,
        a.id AS admission_id, p.id AS patient_id, p.mrn, p.first_name, p.last_name, p.gender
 FROM wards w
 LEFT JOIN rooms r ON r.ward_id = w.id
@@ -285,7 +304,8 @@ def _ward_from(rows: list[Any], role: Role | None, occupied: dict[UUID, WardOccu
         if occupant is not None:
             admission = board_admission(occupant, board_patient(role, row))
         room[1].append(BoardBed(id=row["bed_id"], bed_number=row["bed_number"], status=BedState(row["status"]),
-                                version=int(row["version"]), admission=admission))
+                                version=int(row["version"]), status_changed_at=row["status_changed_at"],
+                                admission=admission))
     board_rooms = [
         BoardRoom(id=rid, room_number=r["room_number"], room_type=RoomType(r["room_type"]), beds=beds)
         for rid, (r, beds) in rooms.items()

@@ -57,7 +57,7 @@ from domain.opd import VisitStatus, VisitType
 from domain.roles import Role
 from domain.topics import CENSUS, may_subscribe, ward_topic
 
-_BED_COLUMNS = "b.id, b.room_id, b.bed_number, b.status, b.version, b.updated_at"
+_BED_COLUMNS = "b.id, b.room_id, b.bed_number, b.status, b.version, b.updated_at, b.status_changed_at"
 
 _discharge_revert_hours = DEFAULT_DISCHARGE_REVERT_HOURS
 
@@ -128,7 +128,8 @@ async def _set_bed(actor: Actor, bed: Mapping[str, Any], status: BedState, *, re
     """Write a bed's new state (already allowed by domain.beds) with its audit row; the census event."""
     previous = BedState(bed["status"])
     updated = await fetchrow(
-        "UPDATE beds b SET status = $2, version = b.version + 1, updated_at = now() WHERE b.id = $1 "
+        "UPDATE beds b SET status = $2::varchar, version = b.version + 1, updated_at = now(), status_changed_at = "
+        "CASE WHEN b.status IS DISTINCT FROM $2::varchar THEN now() ELSE b.status_changed_at END WHERE b.id = $1 "
         f"RETURNING {_BED_COLUMNS}",
         bed["id"], status.value,
     )
@@ -140,7 +141,8 @@ async def _set_bed(actor: Actor, bed: Mapping[str, Any], status: BedState, *, re
         new={"status": status.value, "version": row["version"], "reason": reason, "admission_id": admission_id},
     )
     census = CensusUpdated(ward_id=bed["ward_id"], room_type=RoomType(bed["room_type"]), bed_id=bed["id"],
-                           previous_status=previous, status=status)
+                           bed_number=bed["bed_number"], previous_status=previous, status=status,
+                           status_changed_at=row["status_changed_at"])
     return row, census
 
 
@@ -149,7 +151,8 @@ def _bed_updated(bed: Mapping[str, Any], after: Mapping[str, Any], *, reason: st
     return PendingEvent(ward_topic(bed["ward_id"]), BedUpdated(
         bed_id=bed["id"], ward_id=bed["ward_id"], room_id=bed["room_id"], bed_number=bed["bed_number"],
         status=BedState(after["status"]), previous_status=BedState(bed["status"]), version=int(after["version"]),
-        updated_at=after["updated_at"], reason=reason, admission_id=admission_id,
+        updated_at=after["updated_at"], status_changed_at=after["status_changed_at"], reason=reason,
+        admission_id=admission_id,
     ))
 
 
@@ -159,7 +162,8 @@ async def _bed_occupied(bed: Mapping[str, Any], after: Mapping[str, Any], *, rea
     return PendingEvent(ward_topic(bed["ward_id"]), BedOccupied(
         bed_id=bed["id"], ward_id=bed["ward_id"], room_id=bed["room_id"], bed_number=bed["bed_number"],
         status=BedState(after["status"]), previous_status=BedState(bed["status"]), version=int(after["version"]),
-        updated_at=after["updated_at"], reason=reason.value, admission=occupant,
+        updated_at=after["updated_at"], status_changed_at=after["status_changed_at"], reason=reason.value,
+        admission=occupant,
     ))
 
 

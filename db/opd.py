@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from db import audit, outbox
+from db import audit, outbox, realtime
 from db import patients as patients_service
 from db.connection import execute, fetch, fetchrow, transaction
 from db.outbox import PendingEvent, Position, ensure_counter
@@ -89,7 +89,7 @@ from domain.prescribing import (
 from domain.queue import WaitingToken, call_announcement
 from domain.registration import age_on, normalise_health_id, normalise_phone
 from domain.roles import Role
-from domain.topics import display_topic, opd_topic
+from domain.topics import display_topic, may_watch_opd, opd_topic
 from domain.triage import check_in_priority, triage_priority
 
 # Tokens still in the waiting room or with the doctor: a patient has at most one per department per day.
@@ -180,6 +180,31 @@ async def _department(department_id: UUID) -> dict[str, Any]:
     if row is None:
         raise NotFound("No such department", fields={"departmentId": "not found"})
     return dict(row)
+
+
+_DEPARTMENT_DOCTORS_SQL = f"""
+SELECT d.id, d.user_id, d.department_id, d.specialization, d.opd_room, {_name_sql('u')} AS name,
+       EXISTS (SELECT 1 FROM duty_roster r WHERE r.user_id = d.user_id AND r.starts_at <= now()
+               AND r.ends_at > now()) AS on_duty_now
+FROM doctors d JOIN users u ON u.id = d.user_id
+WHERE d.department_id IS NOT NULL AND u.is_active AND u.role = 'DOCTOR'
+ORDER BY u.first_name, u.last_name, d.id
+"""
+
+
+async def departments_with_doctors() -> list[dict[str, Any]]:
+    """Every department (by name) with its OPD doctors: active accounts of the DOCTOR role (a radiologist's
+    doctor row sees no OPD queue), each on duty now or not by the duty roster. `runs_opd`: it has any."""
+    departments = [dict(r) | {"doctors": []} for r in await fetch(
+        "SELECT id, code, name FROM departments ORDER BY name, id")]
+    by_id = {d["id"]: d for d in departments}
+    for row in await fetch(_DEPARTMENT_DOCTORS_SQL):
+        department = by_id.get(row["department_id"])
+        if department is not None:
+            department["doctors"].append(dict(row))
+    for department in departments:
+        department["runs_opd"] = bool(department["doctors"])
+    return departments
 
 
 # --- The queue of one department and day ----------------------------------------------------------
@@ -604,6 +629,9 @@ async def check_in(actor: Actor, request: CheckInRequest) -> CheckInResult:
         else:
             raise ValidationFailed(fields={"doctorId": "Give the doctor (or at least the department) the visit is for",
                                            "departmentId": "Give the department (or the doctor)"})
+        if not may_watch_opd(await realtime.subscriber_facts(actor), department_id):
+            raise PermissionDenied("You work another department's desk: check patients in there, or ask the "
+                                   "front desk", fields={"departmentId": "not your department"})
         if appointment is None:
             # A booked patient who did not mention the booking keeps its place all the same.
             booked = await fetchrow(
@@ -1821,15 +1849,9 @@ async def queue_board(actor: Actor, department_id: UUID | None, day: date | None
     if department_id is None:
         raise ValidationFailed(fields={"departmentId": "Say which department's queue"})
     await _department(department_id)
-    if actor.role in (Role.DOCTOR, Role.NURSE):
-        mine = await fetchrow(
-            "SELECT 1 FROM (SELECT department_id FROM doctors WHERE user_id = $1 UNION "
-            "SELECT department_id FROM users WHERE id = $1 UNION SELECT department_id FROM hospital_staff "
-            "WHERE user_id = $1 UNION SELECT department_id FROM duty_roster WHERE user_id = $1 "
-            "AND starts_at <= now() AND ends_at > now()) d WHERE d.department_id = $2", actor.user_id, department_id,
-        )
-        if mine is None:
-            raise PermissionDenied("This is another department's queue")
+    # The rule of the live topic opd:{departmentId}, so the list and the live board always agree.
+    if not may_watch_opd(await realtime.subscriber_facts(actor), department_id):
+        raise PermissionDenied("This is another department's queue")
     async with _repeatable_read():
         state = await _queue_state(department_id, day or _today())
     board = opd_board(state)

@@ -92,17 +92,50 @@ class RoomTypeCensus(BedCounts, kw_only=True, frozen=True):
     room_type: RoomType
 
 
+# The states a bed is neither free nor in use in: the census lists these beds with the time each entered
+# its state (how long a bed has been in cleaning, under maintenance, held).
+UNAVAILABLE_STATES: frozenset[BedState] = frozenset({BedState.CLEANING, BedState.MAINTENANCE, BedState.RESERVED})
+
+
+class CensusBed(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
+    """A bed that is neither AVAILABLE nor OCCUPIED, and since when it is in its state."""
+
+    bed_id: UUID
+    bed_number: str
+    ward_id: UUID
+    room_type: RoomType
+    status: BedState
+    status_changed_at: datetime
+
+
+def _census_bed_key(bed: CensusBed) -> tuple[datetime, str]:
+    return (bed.status_changed_at, str(bed.bed_id))
+
+
+def sort_census_beds(beds: Iterable[CensusBed]) -> list[CensusBed]:
+    """Longest in their state first (then by bed id): the order of the snapshot and of every update."""
+    return sorted(beds, key=_census_bed_key)
+
+
 class CensusBoard(BedCounts, kw_only=True, frozen=True):
-    """The `census` topic: hospital-wide counts, by ward and by room type. No patient data."""
+    """The `census` topic: hospital-wide counts, by ward and by room type, and the beds neither free nor in use
+    (UNAVAILABLE_STATES) with the time each entered its state. No patient data."""
 
     by_ward: list[WardCensus] = msgspec.field(default_factory=list)
     by_room_type: list[RoomTypeCensus] = msgspec.field(default_factory=list)
+    unavailable_beds: list[CensusBed] = msgspec.field(default_factory=list)
 
 
 def apply_census_updated(board: CensusBoard, event: CensusUpdated) -> CensusBoard:
     moved = move_count(board, event.previous_status, event.status)
+    beds = [b for b in board.unavailable_beds if b.bed_id != event.bed_id]
+    if event.status in UNAVAILABLE_STATES:
+        beds.append(CensusBed(bed_id=event.bed_id, bed_number=event.bed_number, ward_id=event.ward_id,
+                              room_type=event.room_type, status=event.status,
+                              status_changed_at=event.status_changed_at))
     return msgspec.structs.replace(
         moved,
+        unavailable_beds=sort_census_beds(beds),
         by_ward=[
             move_count(w, event.previous_status, event.status) if w.ward_id == event.ward_id else w
             for w in board.by_ward
@@ -140,6 +173,8 @@ class BoardBed(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
     bed_number: str
     status: BedState
     version: int
+    # When the bed entered `status` (how long it has been in cleaning, say).
+    status_changed_at: datetime
     admission: BoardAdmission | None = None
 
 
@@ -201,7 +236,8 @@ def apply_bed_updated(board: WardBoard, event: BedUpdated) -> WardBoard:
         if bed.id != event.bed_id:
             return None
         admission = bed.admission if event.status is BedState.OCCUPIED else None
-        return msgspec.structs.replace(bed, status=event.status, version=event.version, admission=admission)
+        return msgspec.structs.replace(bed, status=event.status, version=event.version,
+                                       status_changed_at=event.status_changed_at, admission=admission)
 
     return _with_beds(board, one)
 
@@ -214,6 +250,7 @@ def apply_bed_occupied(board: WardBoard, event: BedOccupied, patient: BoardPatie
         if bed.id != event.bed_id:
             return None
         return msgspec.structs.replace(bed, status=event.status, version=event.version,
+                                       status_changed_at=event.status_changed_at,
                                        admission=board_admission(event.admission, patient))
 
     return _with_beds(board, one)

@@ -36,6 +36,8 @@ class BedUpdated(EventPayload, frozen=True, kw_only=True, omit_defaults=True):
     previous_status: BedState
     version: int
     updated_at: datetime
+    # When the bed entered `status` (beds.status_changed_at): how long it has been CLEANING, say.
+    status_changed_at: datetime
     reason: str | None = None
     admission_id: UUID | None = None
 
@@ -51,8 +53,11 @@ class CensusUpdated(EventPayload, frozen=True, kw_only=True):
     ward_id: UUID
     room_type: RoomType
     bed_id: UUID
+    bed_number: str
     previous_status: BedState
     status: BedState
+    # When the bed entered `status` (beds.status_changed_at).
+    status_changed_at: datetime
 
 
 class PatientRegistered(EventPayload, frozen=True, kw_only=True):
@@ -159,6 +164,7 @@ class BedOccupied(EventPayload, frozen=True, kw_only=True):
     previous_status: BedState
     version: int
     updated_at: datetime
+    status_changed_at: datetime  # when the bed became OCCUPIED
     reason: str
     admission: WardOccupant
 

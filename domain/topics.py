@@ -166,6 +166,23 @@ def device_topic_refusal(name: str) -> str | None:
     return f"{why}; use {instead}" if instead else why
 
 
+def may_watch_opd(subscriber: SubscriberFacts, department_id: UUID | None) -> bool:
+    """Whether `subscriber` may see a department's OPD queue with patient names: `opd:{departmentId}`, GET
+    /api/opd/queue, and (for the desk) checking a patient in to that department. The one rule for all three.
+
+    ADMIN: every department. Doctors and nurses: their department(s) only. A receptionist with no department
+    (the hospital's front desk) works every department's queue; one with a department, only that one.
+    """
+    role = subscriber.role
+    if role is None or department_id is None:
+        return False
+    if role is Role.ADMIN:
+        return True
+    if role is Role.RECEPTIONIST and not subscriber.department_ids:
+        return True
+    return role in _OPD_DEPARTMENT_ROLES and department_id in subscriber.department_ids
+
+
 def may_subscribe(subscriber: SubscriberFacts, topic: Topic) -> bool:
     """Whether `subscriber` may watch `topic`. Every rule of the real-time spine's Topics section."""
     if subscriber.role is None:
@@ -181,9 +198,7 @@ def may_subscribe(subscriber: SubscriberFacts, topic: Topic) -> bool:
                 return True
             return role is Role.NURSE and key in subscriber.ward_ids_on_roster
         case TopicKind.OPD:
-            if role is Role.ADMIN:
-                return True
-            return role in _OPD_DEPARTMENT_ROLES and key in subscriber.department_ids
+            return may_watch_opd(subscriber, key)
         case TopicKind.DISPLAY:
             # Token numbers, rooms and statuses only: any member of staff may look at a waiting room.
             return True

@@ -10,7 +10,9 @@ server/storage.py, and served only through short-lived signed URLs (GET /api/ima
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import time
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid4
@@ -35,7 +37,7 @@ from server.errors import document_errors
 from server.patients import PatientOut, shape_patient
 from server.security import requires
 from server.settings import Settings
-from server.storage import UrlSigner, storage_for
+from server.storage import Storage, UrlSigner, storage_for
 from server.versioning import etag, expected_version
 
 Text1000 = Annotated[str, Meta(max_length=1000)]
@@ -262,8 +264,15 @@ def _settings(request: Request[Any, Any, Any]) -> Settings:
     return config
 
 
-def _image_out(signer: UrlSigner, row: dict[str, Any]) -> ImageOut:
-    url, expires = signer.url(row["id"])
+def _image_out(signer: UrlSigner, storage: Storage, row: dict[str, Any]) -> ImageOut:
+    # The store's own presigned URL when it has one (S3), else this server's signed route.
+    now = time.time()
+    url = storage.presigned_url(row["storage_key"], filename=row["filename"], content_type=row["content_type"],
+                                lifetime_seconds=signer.lifetime_seconds)
+    if url is None:
+        url, expires = signer.url(row["id"], now=now)
+    else:
+        expires = int(now + signer.lifetime_seconds)
     return ImageOut(id=row["id"], filename=row["filename"], content_type=row["content_type"],
                     size_bytes=row["size_bytes"], sha256=row["sha256"], uploaded_at=row["uploaded_at"], url=url,
                     expires_at=datetime.fromtimestamp(expires, UTC))
@@ -284,21 +293,23 @@ async def upload_image(
     file_id = uuid4()
     key = f"imaging/{order_id}/{file_id}.{_EXTENSIONS[content_type]}"
     config = _settings(request)
-    storage_for(config).put(key, data)
+    storage = storage_for(config)
+    await asyncio.to_thread(storage.put, key, data, content_type)
     # ASCII only: the name goes back out in a Content-Disposition header, which is Latin-1.
     safe_name = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "._- " else "_" for ch in filename)[:200]
     row = await imaging_service.add_file(request.user, order_id, storage_key=key, filename=safe_name,
                                          content_type=content_type, size_bytes=len(data),
                                          sha256=hashlib.sha256(data).hexdigest())
-    return _image_out(UrlSigner.for_settings(config), row)
+    return _image_out(UrlSigner.for_settings(config), storage, row)
 
 
 @get("/api/imaging/orders/{order_id:uuid}/images", guards=[requires(Permission.IMAGING_IMAGES_READ)],
      tags=["imaging"], summary="Short-lived signed URLs of the study's images and documents")
 async def images(request: Request[Actor, Any, Any], order_id: FromPath[UUID]) -> ImagesOut:
     order, files = await imaging_service.files_of(request.user, order_id)
-    signer = UrlSigner.for_settings(_settings(request))
-    out = [_image_out(signer, f) for f in files]
+    config = _settings(request)
+    signer, storage = UrlSigner.for_settings(config), storage_for(config)
+    out = [_image_out(signer, storage, f) for f in files]
     return ImagesOut(image_urls=[i.url for i in out], images=out, images_path=order["images_path"])
 
 
@@ -314,7 +325,7 @@ async def signed_file(
         # The same answer for a wrong, expired or made-up link: it proves nothing about what exists.
         raise NotFoundException("This link is not valid (or has expired): ask for the images again")
     row = await imaging_service.file_by_id(file_id)
-    data = storage_for(config).read(row["storage_key"])
+    data = await asyncio.to_thread(storage_for(config).read, row["storage_key"])
     return Response(data, media_type=row["content_type"], headers={
         "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff",
         "Content-Disposition": f'inline; filename="{row["filename"]}"',

@@ -42,6 +42,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Where imaging files are kept (a git-ignored folder by default), and how long a signed URL lives.
     imaging_storage_dir: str = ".data/imaging"
     signed_url_seconds: int = 300
+    # An S3-compatible store instead of the folder, when a bucket is named (the endpoint only for non-AWS stores;
+    # no key pair: boto3's own credential chain).
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
     # IPD: how long after a discharge it may still be reverted; how long a NEWS2 alert of each band may go
     # unacknowledged before it escalates (low-medium, medium, high).
     discharge_revert_hours: int = 24
@@ -99,6 +106,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         hl7_port=_int(env, "HL7_PORT", 0) or None,
         imaging_storage_dir=env.get("IMAGING_STORAGE_DIR") or ".data/imaging",
         signed_url_seconds=_int(env, "SIGNED_URL_SECONDS", 300),
+        s3_bucket=env.get("S3_BUCKET") or None,
+        s3_endpoint_url=env.get("S3_ENDPOINT_URL") or None,
+        s3_region=env.get("S3_REGION") or None,
+        s3_access_key_id=env.get("S3_ACCESS_KEY_ID") or None,
+        s3_secret_access_key=env.get("S3_SECRET_ACCESS_KEY") or None,
         discharge_revert_hours=_int(env, "DISCHARGE_REVERT_HOURS", 24),
         news2_escalation_minutes=(_int(env, "NEWS2_ESCALATION_MINUTES_LOW_MEDIUM", 30),
                                   _int(env, "NEWS2_ESCALATION_MINUTES_MEDIUM", 15),

@@ -73,6 +73,8 @@ class Bed(Table, tablename="beds"):
     version = Integer(default=1)
     created_at = Timestamptz()
     updated_at = Timestamptz(auto_update=_now)
+    # When the bed entered its current status (set by db/ipd.py with every change of status).
+    status_changed_at = Timestamptz()
 
 
 class IpdAdmission(Table, tablename="ipd_admissions"):

@@ -46,9 +46,14 @@ export async function admin(browser, baseURL) {
   const deviceName = `Waiting room TV ${uniqueLetters(4)}`;
   await page.getByLabel("Name").fill(deviceName);
   await page.getByLabel("Topics").fill("census");
+  // The waiting room's display topic is chosen from the departments, not typed as an id.
+  await page.getByLabel("Add a waiting-room display").selectOption({ label: "General Medicine" });
+  const topics = await page.getByLabel("Topics").inputValue();
+  assert.match(topics, /^census, display:[0-9a-f-]{36}$/, topics);
   await page.getByRole("button", { name: "Issue token" }).click();
   const issued = page.getByTestId("issued-token");
   await issued.waitFor();
+  await issued.getByTestId("screen-links").getByText("Waiting room: General Medicine").waitFor();
   const token = await issued.getByLabel("Device token").inputValue();
   assert.match(token, /^dev_/);
   await screenshot(page, "admin-device-token");
@@ -58,6 +63,7 @@ export async function admin(browser, baseURL) {
 
   const device = page.locator(`tr[data-device="${deviceName}"]`);
   await device.getByText("Never").waitFor();
+  await device.getByText("census, Waiting room: General Medicine").waitFor();
   // The device uses its token (it asks for a socket ticket, as a display does), and the list shows it.
   const used = await fetch(new URL("/api/ws-ticket", baseURL), { method: "POST", headers: { Authorization: `Bearer ${token}` } });
   assert.equal(used.status, 201, `the new device token works: ${used.status}`);

@@ -40,7 +40,7 @@ export async function census(browser, baseURL) {
   assert.ok(bedNumber);
   await bedIn(admin, bedNumber).and(admin.locator('[data-state="CLEANING"]')).waitFor();
   // How long it has been in cleaning is on the tile and in the list of beds out of service.
-  await nurse.locator(`[data-out-of-service="${bedNumber}"]`).waitFor();
+  await nurse.locator(`[data-ward="GMW"] [data-out-of-service="${bedNumber}"]`).getByText(/in cleaning for/).waitFor();
   assert.match(await bedIn(nurse, bedNumber).innerText(), /min|hour|less than a minute|\d+ h|days/);
   const before = { available: await total(admin, "AVAILABLE"), cleaning: await total(admin, "CLEANING") };
 
@@ -55,6 +55,8 @@ export async function census(browser, baseURL) {
   assert.equal(await wall.locator("[data-ward] button[data-bed]").count(), 0, "a device's census is read-only");
   assert.equal(await wall.getByTestId("signed-in-as").count(), 0, "nobody is signed in on the wall screen");
   assert.equal(await wall.locator('[data-ward="SGW"] [data-testid="ward-beds-unavailable"]').count(), 1, "only the wards its token lists");
+  // How long a bed has been in cleaning comes with the census itself (statusChangedAt): the wall has it too.
+  await wall.locator(`[data-ward="GMW"] [data-out-of-service="${bedNumber}"]`).getByText(/in cleaning for/).waitFor();
 
   // The nurse marks it cleaned: every other board shows it within 2 s.
   await bed.click();
@@ -65,6 +67,7 @@ export async function census(browser, baseURL) {
     await Promise.all([
       admin.locator(`[data-ward="GMW"] [data-bed="${bedNumber}"][data-state="AVAILABLE"]`).waitFor({ timeout: ms }),
       wall.locator(`[data-ward="GMW"] [data-bed="${bedNumber}"][data-state="AVAILABLE"]`).waitFor({ timeout: ms }),
+      wall.locator(`[data-ward="GMW"] [data-out-of-service="${bedNumber}"]`).waitFor({ state: "detached", timeout: ms }),
     ]);
   });
   await admin.waitForFunction(
@@ -82,7 +85,8 @@ export async function census(browser, baseURL) {
   await within(2_000, "maintenance reached the nurse's board", async (ms) => {
     await nurse.locator(`[data-ward="GMW"] [data-bed="${bedNumber}"][data-state="MAINTENANCE"]`).waitFor({ timeout: ms });
   });
-  assert.match(await nurse.locator(`[data-out-of-service="${bedNumber}"]`).innerText(), /less than a minute/);
+  await nurse.locator(`[data-ward="GMW"] [data-out-of-service="${bedNumber}"]`).getByText(/under maintenance for less than a minute/).waitFor({ timeout: 2_000 });
+  await wall.locator(`[data-ward="GMW"] [data-out-of-service="${bedNumber}"][data-state="MAINTENANCE"]`).waitFor({ timeout: 2_000 });
   await admin.evaluate(() => window.scrollTo(0, 0));
   await docScreenshot(admin, "census");
   await screenshot(wall, "census-wall-device");

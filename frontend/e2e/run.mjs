@@ -3,6 +3,9 @@
 
 import { admin } from "./admin.mjs";
 import { census } from "./census.mjs";
+import { censusAdmit } from "./census-admit.mjs";
+import { consultation } from "./consultation.mjs";
+import { lab } from "./lab.mjs";
 import { checkIn } from "./checkin.mjs";
 import { display, displayRestart } from "./display.mjs";
 import { doctor } from "./doctor.mjs";
@@ -12,7 +15,7 @@ import { liveRegistrations } from "./live.mjs";
 import { reception } from "./reception.mjs";
 import { expiredSession, idleSession } from "./session.mjs";
 
-const SCENARIOS = { census, "check-in": checkIn, display, "display-restart": displayRestart, doctor, ward, reception, admin, "expired-session": expiredSession, "idle-session": idleSession, "live-registrations": liveRegistrations };
+const SCENARIOS = { census, "check-in": checkIn, display, "display-restart": displayRestart, doctor, ward, reception, admin, "expired-session": expiredSession, "idle-session": idleSession, "live-registrations": liveRegistrations, consultation, lab, "census-admit": censusAdmit };
 
 const [baseURL, ...names] = process.argv.slice(2);
 if (!baseURL || names.length === 0 || names.some((n) => !(n in SCENARIOS))) {

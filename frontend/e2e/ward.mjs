@@ -3,7 +3,9 @@
 // the keyboard only: the doctor's ward board shows the score and the deterioration alert, and the doctor's
 // tablet the alert, within two seconds. A critical result for the same patient appears on the bed too, a
 // bed change made elsewhere as well, and the alert goes when the doctor acknowledges it. A wall screen with a
-// device token shows the same beds with no names.
+// device token shows the same beds with no names. The nurse acknowledges another critical result from the
+// board herself: it leaves the doctor's tablet too. Discharging the patient resolves the NEWS2 alert nobody
+// acknowledged (`alert.resolved`): its banner leaves the doctor's tablet and the ward boards.
 
 import assert from "node:assert/strict";
 import { assertNoPageErrors, docScreenshot, hook, newPage, screenshot, signIn, within } from "./browser.mjs";
@@ -96,6 +98,48 @@ export async function ward(browser, baseURL) {
   await hook("acknowledge", { alertId: raised.alertId });
   await within(2_000, "the acknowledgement reached the ward board", async (ms) => {
     await station.locator(`[data-alert="${raised.alertId}"]`).waitFor({ state: "detached", timeout: ms });
+  });
+
+  // Another critical result: the ward's nurse acknowledges it from the board, with the action taken; it
+  // leaves her board, the doctor's board and the doctor's tablet (alert.acknowledged).
+  const second = await hook("ward-critical", { patientId: setup.patientId });
+  const item = station.getByTestId("ward-alerts").locator(`[data-alert="${second.alertId}"]`);
+  await item.waitFor({ timeout: 2_000 });
+  await tablet.locator(`[data-alert="${second.alertId}"]`).waitFor({ timeout: 2_000 });
+  await item.getByRole("button", { name: "Acknowledge…" }).click();
+  await item.getByRole("button", { name: "Doctor on duty informed" }).click();
+  await item.getByRole("button", { name: "Acknowledge", exact: true }).click();
+  await within(2_000, "the nurse's acknowledgement reached every screen", async (ms) => {
+    await Promise.all([
+      station.locator(`[data-alert="${second.alertId}"]`).waitFor({ state: "detached", timeout: ms }),
+      doctorBoard.locator(`[data-alert="${second.alertId}"]`).waitFor({ state: "detached", timeout: ms }),
+      tablet.locator(`[data-alert="${second.alertId}"]`).waitFor({ state: "detached", timeout: ms }),
+    ]);
+  });
+  const acked = (await hook("alert-events", { alertId: second.alertId })).find((e) => e.event === "ACKNOWLEDGED");
+  assert.equal(acked?.detail.as, "WARD_NURSE");
+  assert.equal(acked?.detail.action, "Doctor on duty informed");
+  // The doctor's board offers no acknowledgement (a doctor acknowledges on the tablet).
+  assert.equal(await doctorBoard.getByRole("button", { name: "Acknowledge…" }).count(), 0);
+
+  // The NEWS2 alert is still open (nobody acknowledged it): the attending doctor's reason says so.
+  const stillOpen = station.getByTestId("ward-alerts").locator("[data-alert]").filter({ hasText: `Bed ${setup.bedNumber}:` });
+  await within(2_000, "only the NEWS2 alert left open on the bed", async (ms) => {
+    await stillOpen.filter({ hasText: "NEWS2" }).waitFor({ timeout: ms });
+  });
+  assert.equal(await stillOpen.count(), 1);
+  const news2AlertId = await stillOpen.getAttribute("data-alert");
+  assert.ok(news2AlertId);
+  await tablet.locator(`[data-alert="${news2AlertId}"]`).getByText("you are the attending doctor").waitFor();
+
+  // The patient is discharged: the alert is resolved and leaves the tablet and every ward board.
+  await hook("discharge", { admissionId: setup.admissionId });
+  await within(2_000, "the resolved NEWS2 alert left the tablet and the ward boards", async (ms) => {
+    await Promise.all([
+      tablet.locator(`[data-alert="${news2AlertId}"]`).waitFor({ state: "detached", timeout: ms }),
+      station.locator(`[data-alert="${news2AlertId}"]`).waitFor({ state: "detached", timeout: ms }),
+      doctorBoard.locator(`[data-alert="${news2AlertId}"]`).waitFor({ state: "detached", timeout: ms }),
+    ]);
   });
 
   for (const page of [station, wall, doctorBoard, tablet]) {

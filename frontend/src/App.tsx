@@ -16,7 +16,9 @@ import { Census } from "./screens/census/Census";
 import { WaitingRoomDisplay } from "./screens/display/WaitingRoomDisplay";
 import { DoctorTablet } from "./screens/doctor/DoctorTablet";
 import { Home } from "./screens/Home";
+import { LabWorklist } from "./screens/lab/LabWorklist";
 import { Login } from "./screens/Login";
+import { ConsultationScreen } from "./screens/opd/Consultation";
 import { OpdQueue } from "./screens/opd/OpdQueue";
 import { Patients } from "./screens/Patients";
 import { Reception } from "./screens/Reception";
@@ -68,6 +70,8 @@ function StaffApp() {
         <Route path={SCREENS.patients.path} element={<Allowed>{<Patients />}</Allowed>} />
         <Route path={SCREENS.users.path} element={<Allowed>{<Users />}</Allowed>} />
         <Route path={SCREENS.devices.path} element={<Allowed>{<Devices />}</Allowed>} />
+        <Route path={SCREENS.lab.path} element={<Allowed>{<LabWorklist />}</Allowed>} />
+        <Route path="/opd/consultations/:consultationId" element={<Allowed>{<ConsultationScreen />}</Allowed>} />
         <Route path="/admin" element={<Navigate to={SCREENS.users.path} replace />} />
         <Route path="*" element={<NotFound />} />
       </Route>

@@ -21,6 +21,8 @@ export const SCREENS = {
   display: { path: "/display", title: "Waiting-room display", roles: ["RECEPTIONIST", "ADMIN", "DOCTOR", "NURSE"], nav: false },
   users: { path: "/admin/users", title: "Staff accounts", roles: ["ADMIN"] },
   devices: { path: "/admin/devices", title: "Device tokens", roles: ["ADMIN"] },
+  lab: { path: "/lab", title: "Lab worklist", roles: ["LAB_STAFF", "ADMIN"] },
+  consultation: { path: "/opd/consultations", title: "Consultation", roles: ["DOCTOR"], nav: false },
 } as const satisfies Record<string, Screen>;
 
 export type ScreenName = keyof typeof SCREENS;
@@ -32,6 +34,7 @@ const MAIN_SCREEN: Partial<Record<Role, ScreenName>> = {
   DOCTOR: "doctor",
   NURSE: "ward",
   BILLING_STAFF: "patients",
+  LAB_STAFF: "lab",
 };
 
 export function screensFor(role: Role): Screen[] {

@@ -7,6 +7,7 @@ act, apply the event to the old snapshot, and compare with a fresh snapshot.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -49,6 +50,11 @@ async def test_bed_updated_verify_action(client, open_socket, headers_for, ward)
     assert event["data"]["status"] == "MAINTENANCE" and event["data"]["previousStatus"] == "AVAILABLE"
     assert event["data"]["reason"] == "broken rail" and event["data"]["version"] == 2
     assert board.counts.maintenance == 1
+    # When the bed entered its state: on the event and on the board (how long it has been under maintenance).
+    stored = await fetchrow("SELECT status_changed_at FROM beds WHERE id = $1", bed)
+    assert stored is not None
+    assert msgspec.convert(event["data"], BedUpdated).status_changed_at == stored["status_changed_at"]
+    assert next(b for r in board.rooms for b in r.beds if b.id == bed).status_changed_at == stored["status_changed_at"]
 
 
 async def test_census_updated_verify_action(client, open_socket, headers_for, ward):
@@ -61,10 +67,41 @@ async def test_census_updated_verify_action(client, open_socket, headers_for, wa
     event, census = await verify_action(open_socket, await headers_for(RECEPTION), "census", CensusBoard,
                                         apply_census_updated, CensusUpdated, act)
     assert event["event"] == "census.updated"
-    assert event["data"] == {"wardId": str(ward["ward_id"]), "roomType": "GENERAL", "bedId": str(bed),
-                             "previousStatus": "AVAILABLE", "status": "CLEANING"}
+    stored = await fetchrow("SELECT bed_number, status_changed_at FROM beds WHERE id = $1", bed)
+    assert stored is not None
+    data = event["data"]
+    assert msgspec.convert(data, CensusUpdated).status_changed_at == stored["status_changed_at"]
+    assert {k: v for k, v in data.items() if k != "statusChangedAt"} == {
+        "wardId": str(ward["ward_id"]), "roomType": "GENERAL", "bedId": str(bed), "bedNumber": stored["bed_number"],
+        "previousStatus": "AVAILABLE", "status": "CLEANING"}
     mine = next(w for w in census.by_ward if w.ward_id == ward["ward_id"])
     assert mine.cleaning == 1 and mine.available == mine.total_beds - 1
+    [listed] = [b for b in census.unavailable_beds if b.bed_id == bed]
+    assert (listed.status.value, listed.status_changed_at) == ("CLEANING", stored["status_changed_at"])
+
+
+async def test_a_bed_keeps_the_time_it_entered_its_state_until_its_state_changes(client, headers_for, ward):
+    bed = ward["beds"][0]
+    nurse = await headers_for(NURSE)
+    cleaning = await set_bed(client, nurse, bed, "CLEANING")
+    assert cleaning.status_code == 200, cleaning.text
+    since = datetime.fromisoformat(cleaning.json()["bed"]["statusChangedAt"])
+    await execute("UPDATE beds SET status_changed_at = status_changed_at - interval '3 hours' WHERE id = $1", bed)
+    beds = (await client.get(f"/api/ipd/rooms/{ward['rooms'][0]}/beds", headers=await headers_for(RECEPTION))).json()
+    shown = next(b for b in beds["beds"] if b["id"] == str(bed))
+    assert shown["status"] == "CLEANING"
+    assert since - datetime.fromisoformat(shown["statusChangedAt"]) == timedelta(hours=3)  # three hours in cleaning
+    board = (await client.get(f"/api/ipd/wards/{ward['ward_id']}/board", headers=await headers_for(ADMIN))).json()
+    board = board["data"]
+    on_board = next(b for r in board["rooms"] for b in r["beds"] if b["id"] == str(bed))
+    assert on_board["statusChangedAt"] == shown["statusChangedAt"]
+    census = (await client.get("/api/ipd/census", headers=await headers_for(RECEPTION))).json()
+    assert [b["statusChangedAt"] for b in census["unavailableBeds"] if b["bedId"] == str(bed)] == [
+        shown["statusChangedAt"]]
+    available = await set_bed(client, nurse, bed, "AVAILABLE")
+    assert available.status_code == 200 and datetime.fromisoformat(available.json()["bed"]["statusChangedAt"]) > since
+    census = (await client.get("/api/ipd/census", headers=await headers_for(RECEPTION))).json()
+    assert str(bed) not in [b["bedId"] for b in census["unavailableBeds"]]
 
 
 async def test_a_bed_change_is_versioned_and_audited(client, headers_for, ward):

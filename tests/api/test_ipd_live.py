@@ -550,3 +550,63 @@ async def test_escalation_fires_once_with_two_server_processes_and_survives_a_re
     audit = await fetch("SELECT id FROM audit_log WHERE table_name = 'alerts' AND record_id = $1 "
                         "AND action = 'ESCALATE'", str(alert["id"]))
     assert len(audit) == 1
+
+
+async def test_a_nurse_of_the_ward_acknowledges_its_alerts_from_the_board(client, open_socket, headers_for,
+                                                                           make_patient, new_staff):
+    """Ward-posted alerts (NEWS2; a critical result of an admitted patient) may be acknowledged by the nurses of
+    that ward (assigned or on its roster now), recorded as WARD_NURSE; receipts stay the recipients' own."""
+    ward, elsewhere = await make_ipd_ward(new_staff), await make_ipd_ward(new_staff)
+    _, admission = await admitted(client, ward, make_patient, headers_for, bed=0)
+    await chart(client, ward.nurse, admission["id"], **MEDIUM)
+    alert = await news2_alert_of(admission["id"])
+    url = f"/api/alerts/{alert['id']}"
+    # A nurse of another ward is answered as if the alert did not exist; a nurse of this ward reads it.
+    assert (await client.get(url, headers=elsewhere.nurse)).status_code == 404
+    assert (await client.post(f"{url}/ack", json={"action": "not my ward"},
+                              headers=elsewhere.nurse)).status_code == 404
+    assert (await client.get(url, headers=ward.nurse)).status_code == 200
+    # Receipts and "seen" are the recipients' (the doctors'): a ward nurse's is refused.
+    assert (await client.post(f"{url}/receipt", json={}, headers=ward.nurse)).status_code == 404
+    assert (await client.post(f"{url}/seen", json={}, headers=ward.nurse)).status_code == 404
+
+    async def acknowledge() -> None:
+        response = await client.post(f"{url}/ack", json={"action": "Repeated obs, doctor informed"},
+                                     headers=ward.nurse)
+        assert response.status_code == 200, response.text
+        body = response.json()["alert"]
+        assert body["status"] == "ACKNOWLEDGED" and body["acknowledgedBy"] == ward.nurse_user["id"]
+        [step] = [s for s in body["timeline"] if s["event"] == "ACKNOWLEDGED"]
+        assert step["actorId"] == ward.nurse_user["id"] and step["actorRole"] == "NURSE"
+        assert step["detail"]["as"] == "WARD_NURSE" and step["detail"]["wardId"] == str(ward.id)
+
+    _, board = await verify_ward_action(client, open_socket, ward.nurse, ward, acknowledge,
+                                        expect=["alert.acknowledged"])
+    assert bed_of(board, ward.beds[0]).admission.alerts == []
+    assert await fetch("SELECT 1 FROM alert_recipients WHERE alert_id = $1 AND user_id = $2", alert["id"],
+                       uuid.UUID(ward.nurse_user["id"])) == []  # acknowledging made her no recipient
+
+    # A nurse on the ward's duty roster now (not assigned to it) may too; off the roster she may not.
+    _, second = await admitted(client, ward, make_patient, headers_for, bed=1)
+    await chart(client, ward.nurse, second["id"], **MEDIUM)
+    other = await news2_alert_of(second["id"])
+    rostered_user, rostered = await new_staff("NURSE")
+    start = datetime.now(UTC)
+    roster = await fetchrow(
+        "INSERT INTO duty_roster (id, user_id, ward_id, role_on_duty, starts_at, ends_at, created_at) "
+        "VALUES (gen_random_uuid(), $1, $2, 'Staff Nurse', $3, $4, $3) RETURNING id",
+        uuid.UUID(rostered_user["id"]), ward.id, start - timedelta(hours=8), start - timedelta(minutes=1),
+    )
+    assert roster is not None
+    assert (await client.post(f"/api/alerts/{other['id']}/ack", json={"action": "x"},
+                              headers=rostered)).status_code == 404  # her shift is over
+    await execute("UPDATE duty_roster SET ends_at = $2 WHERE id = $1", roster["id"], start + timedelta(hours=8))
+    acked = await client.post(f"/api/alerts/{other['id']}/ack", json={"action": "Escalated to the registrar"},
+                              headers=rostered)
+    assert acked.status_code == 200, acked.text
+    # A doctor who is not a recipient still may not: the rule is the ward's nurses'.
+    stranger = (await new_staff("DOCTOR"))[1]
+    third = (await admitted(client, ward, make_patient, headers_for, bed=2))[1]
+    await chart(client, ward.nurse, third["id"], **MEDIUM)
+    assert (await client.post(f"/api/alerts/{(await news2_alert_of(third['id']))['id']}/ack",
+                              json={"action": "x"}, headers=stranger)).status_code == 404

@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 
 from db import opd as opd_service
+from db.connection import execute
 from db.outbox import events_after
 from domain.opd_events import (
     DISPLAY_EVENTS,
@@ -193,3 +194,36 @@ async def test_a_subscribed_screen_sees_check_ins_and_calls_without_names_and_st
     assert [e["data"]["action"] for e in seen] == ["ISSUED", "CALLED"]
     assert seen[1]["data"]["entry"]["patientName"].startswith(patient["firstName"])
     assert seen[1]["data"]["entry"]["mrn"] == patient["mrn"]
+
+
+async def test_the_front_desk_watches_every_department_and_a_departments_desk_only_its_own(
+    client, headers_for, make_patient, new_staff, open_socket  # noqa: F811
+):
+    """One rule (domain.topics.may_watch_opd) for the live queue, GET /api/opd/queue and check-in."""
+    dept, other = await new_department(), await new_department()
+    await doctor_in(new_staff, dept["id"])
+    await doctor_in(new_staff, other["id"])
+    front = await headers_for(RECEPTION)  # the demo receptionist has no department: the hospital's front desk
+    user, own_desk = await new_staff("RECEPTIONIST")
+    await execute("UPDATE users SET department_id = $2 WHERE id = $1", uuid.UUID(user["id"]), dept["id"])
+
+    front_sock = await open_socket(front)
+    for department in (dept, other):
+        assert (await front_sock.subscribe(f"opd:{department['id']}"))["type"] == "snapshot"
+        listed = await client.get("/api/opd/queue", params={"departmentId": str(department["id"])}, headers=front)
+        assert listed.status_code == 200, listed.text
+        await check_in(client, front, patientId=(await make_patient(front))["id"], departmentId=str(department["id"]))
+
+    desk_sock = await open_socket(own_desk)
+    assert (await desk_sock.subscribe(f"opd:{dept['id']}"))["type"] == "snapshot"
+    refused = await desk_sock.subscribe(f"opd:{other['id']}")
+    assert refused["type"] == "error" and refused["code"] == "forbidden"
+    mine = await client.get("/api/opd/queue", headers=own_desk)  # their department by default
+    assert mine.status_code == 200 and mine.json()["departmentId"] == str(dept["id"])
+    assert len(mine.json()["waitingPatients"]) == 1
+    theirs = await client.get("/api/opd/queue", params={"departmentId": str(other["id"])}, headers=own_desk)
+    assert theirs.status_code == 403
+    patient = await make_patient(front)
+    wrong = await check_in(client, own_desk, expect=403, patientId=patient["id"], departmentId=str(other["id"]))
+    assert wrong["fields"] == {"departmentId": "not your department"}
+    await check_in(client, own_desk, patientId=patient["id"], departmentId=str(dept["id"]))

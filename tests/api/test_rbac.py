@@ -102,6 +102,7 @@ EXPECTED: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/api/opd/queue", frozenset({"ADMIN", "DOCTOR", "NURSE", "RECEPTIONIST"})),
     ("GET", f"/api/opd/display/{X}", frozenset({"ADMIN", "DOCTOR", "NURSE", "RECEPTIONIST"})),
     ("GET", "/api/opd/chief-complaints", frozenset({"ADMIN", "DOCTOR", "NURSE", "RECEPTIONIST"})),
+    ("GET", "/api/opd/departments", frozenset({"ADMIN", "DOCTOR", "NURSE", "RECEPTIONIST"})),
     ("POST", "/api/opd/queue/call-next", frozenset({"ADMIN", "DOCTOR"})),
     ("POST", f"/api/opd/queue/tokens/{X}/recall", frozenset({"ADMIN", "DOCTOR"})),
     ("POST", f"/api/opd/queue/tokens/{X}/skip", frozenset({"ADMIN", "DOCTOR"})),

@@ -53,15 +53,42 @@ def test_applying_a_bed_event_to_a_ward_board():
     from domain.ipd import RoomType
 
     bed, other = uuid4(), uuid4()
+    earlier, now = datetime(2026, 11, 26, 6, 0, tzinfo=UTC), datetime.now(UTC)
     room = BoardRoom(id=uuid4(), room_number="101", room_type=RoomType.GENERAL, beds=[
-        BoardBed(id=bed, bed_number="A", status=B.CLEANING, version=3),
-        BoardBed(id=other, bed_number="B", status=B.OCCUPIED, version=1),
+        BoardBed(id=bed, bed_number="A", status=B.CLEANING, version=3, status_changed_at=earlier),
+        BoardBed(id=other, bed_number="B", status=B.OCCUPIED, version=1, status_changed_at=earlier),
     ])
     board = WardBoard(ward_id=uuid4(), code="W1", name="Ward", department_id=uuid4(), floor=1,
                       counts=count_beds([B.CLEANING, B.OCCUPIED]), rooms=[room])
     event = BedUpdated(bed_id=bed, ward_id=board.ward_id, room_id=room.id, bed_number="A", status=B.AVAILABLE,
-                       previous_status=B.CLEANING, version=4, updated_at=datetime.now(UTC))
+                       previous_status=B.CLEANING, version=4, updated_at=now, status_changed_at=now)
     after = apply_bed_updated(board, event)
     assert after.rooms[0].beds[0].status is B.AVAILABLE and after.rooms[0].beds[0].version == 4
+    assert after.rooms[0].beds[0].status_changed_at == now
     assert after.rooms[0].beds[1] == room.beds[1]
     assert after.counts == count_beds([B.AVAILABLE, B.OCCUPIED])
+
+
+def test_the_census_lists_the_beds_neither_free_nor_in_use_longest_first():
+    from domain.boards import CensusBoard, apply_census_updated
+    from domain.events import CensusUpdated
+    from domain.ipd import RoomType
+
+    ward, first, second = uuid4(), uuid4(), uuid4()
+    counts = count_beds([B.AVAILABLE, B.AVAILABLE])
+    board = CensusBoard(total_beds=counts.total_beds, available=counts.available)
+    t1, t2, t3 = (datetime(2026, 11, 26, h, 0, tzinfo=UTC) for h in (6, 7, 8))
+
+    def moved(bed, previous, status, at):
+        return CensusUpdated(ward_id=ward, room_type=RoomType.ICU, bed_id=bed, bed_number="A", previous_status=previous,
+                             status=status, status_changed_at=at)
+
+    board = apply_census_updated(board, moved(second, B.AVAILABLE, B.MAINTENANCE, t2))
+    board = apply_census_updated(board, moved(first, B.AVAILABLE, B.CLEANING, t1))
+    assert [(b.bed_id, b.status, b.status_changed_at) for b in board.unavailable_beds] == [
+        (first, B.CLEANING, t1), (second, B.MAINTENANCE, t2)]
+    board = apply_census_updated(board, moved(first, B.CLEANING, B.MAINTENANCE, t3))  # a new state: a new time
+    assert [(b.bed_id, b.status_changed_at) for b in board.unavailable_beds] == [(second, t2), (first, t3)]
+    board = apply_census_updated(board, moved(second, B.MAINTENANCE, B.AVAILABLE, t3))  # free again: off the list
+    assert [b.bed_id for b in board.unavailable_beds] == [first]
+    assert (board.cleaning, board.maintenance, board.available) == (0, 1, 1)

@@ -243,8 +243,9 @@ def test_ward_alert_events_apply_to_the_bed_of_their_admission():
     admission_id, bed_id = uuid4(), uuid4()
     occupant = WardOccupant(id=admission_id, admission_date=NOW, admission_type="EMERGENCY")
     room = BoardRoom(id=uuid4(), room_number="101", room_type=RoomType.GENERAL, beds=[
-        BoardBed(id=bed_id, bed_number="A", status=B.OCCUPIED, version=2, admission=board_admission(occupant)),
-        BoardBed(id=uuid4(), bed_number="B", status=B.AVAILABLE, version=1),
+        BoardBed(id=bed_id, bed_number="A", status=B.OCCUPIED, version=2, status_changed_at=NOW,
+                 admission=board_admission(occupant)),
+        BoardBed(id=uuid4(), bed_number="B", status=B.AVAILABLE, version=1, status_changed_at=NOW),
     ])
     board = WardBoard(ward_id=uuid4(), code="W", name="Ward", department_id=uuid4(), floor=1,
                       counts=count_beds([B.OCCUPIED, B.AVAILABLE]), rooms=[room])

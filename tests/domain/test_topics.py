@@ -126,9 +126,15 @@ RULES: list[tuple[SubscriberFacts, Topic, bool, str]] = [
     (staff(R.LAB_STAFF), ward_topic(W), False, "ward: not lab"),
     (device(f"ward:{W}"), ward_topic(W), True, "ward: that ward's board"),
     (device(f"ward:{W}"), ward_topic(W2), False, "ward: not another ward's board"),
-    # opd: reception, doctors, nurses of that department (ADMIN too)
+    # opd: reception, doctors, nurses of that department (ADMIN too); the front desk (a receptionist of no
+    # department) every department
     (staff(R.RECEPTIONIST, departments=[D]), opd_topic(D), True, "opd: reception of the department"),
     (staff(R.RECEPTIONIST, departments=[D]), opd_topic(D2), False, "opd: reception of another department"),
+    (staff(R.RECEPTIONIST), opd_topic(D), True, "opd: the front desk (no department), any department"),
+    (staff(R.RECEPTIONIST), opd_topic(D2), True, "opd: the front desk (no department), every department"),
+    (staff(R.DOCTOR), opd_topic(D), False, "opd: a doctor of no department, none"),
+    (staff(R.NURSE), opd_topic(D), False, "opd: a nurse of no department, none"),
+    (staff(R.BILLING_STAFF), opd_topic(D), False, "opd: not billing, department or not"),
     (staff(R.DOCTOR, departments=[D]), opd_topic(D), True, "opd: doctors of the department"),
     (staff(R.DOCTOR, departments=[D]), opd_topic(D2), False, "opd: doctors of another department"),
     (NURSE_ON_W, opd_topic(D), True, "opd: nurses of the department"),

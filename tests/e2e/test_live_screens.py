@@ -144,6 +144,14 @@ async def test_the_waiting_room_display_catches_up_after_its_server_restarts(
     assert "ok display-restart" in output
 
 
+async def _alert_events(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """An alert's timeline (alert_events), oldest first."""
+    rows = await fetch("SELECT event, actor_id, detail::text AS detail FROM alert_events WHERE alert_id = $1 "
+                       "ORDER BY at, id", uuid.UUID(args["alertId"]))
+    return [{"event": r["event"], "actorId": str(r["actor_id"]) if r["actor_id"] else None,
+             "detail": json.loads(r["detail"])} for r in rows]
+
+
 # --- The doctor's tablet -----------------------------------------------------------------------------
 
 
@@ -187,10 +195,7 @@ class Tablet(Opd):
         return {"alertId": alert_id, "firstName": patient["firstName"], "lastName": patient["lastName"]}
 
     async def alert_events(self, args: dict[str, Any]) -> list[dict[str, Any]]:
-        rows = await fetch("SELECT event, actor_id, detail::text AS detail FROM alert_events WHERE alert_id = $1 "
-                           "ORDER BY at, id", uuid.UUID(args["alertId"]))
-        return [{"event": r["event"], "actorId": str(r["actor_id"]) if r["actor_id"] else None,
-                 "detail": json.loads(r["detail"])} for r in rows]
+        return await _alert_events(args)
 
     async def escalate(self, args: dict[str, Any]) -> int:
         await execute("UPDATE alerts SET escalate_at = now() - interval '1 minute' WHERE id = $1",
@@ -227,8 +232,9 @@ class Ward(Opd):
         await insert_row("patient_visits", patient_id=uuid.UUID(patient["id"]), visit_type="OPD",
                          visit_date=datetime.now(UTC), status="IN_CONSULTATION", assigned_doctor_id=doctor["id"],
                          created_at=datetime.now(UTC), updated_at=datetime.now(UTC))
-        await admit(patient["id"], bed["id"])
+        admission_id = await admit(patient["id"], bed["id"])
         return {"wardId": wards["GMW"], "bedNumber": bed["bed_number"], "patientId": patient["id"],
+                "admissionId": str(admission_id),
                 "firstName": patient["firstName"], "lastName": patient["lastName"], "mrn": patient["mrn"]}
 
     async def critical(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -260,9 +266,19 @@ class Ward(Opd):
     async def device(self, args: dict[str, Any]) -> dict[str, Any]:
         return await _device(self.client, args["name"], args["topics"])
 
+    async def discharge(self, args: dict[str, Any]) -> None:
+        response = await self.client.post(f"/api/ipd/admissions/{args['admissionId']}/discharge",
+                                          json={"dischargeSummary": "Improved; NEWS2 alert still open"},
+                                          headers=await self.headers_for(DOCTOR))
+        assert response.status_code == 200, response.text
+
     def hooks(self) -> dict[str, Any]:
         return {"ward-setup": self.setup, "ward-critical": self.critical, "bed-to-cleaning": self.bed_to_cleaning,
-                "acknowledge": self.acknowledge, "device": self.device}
+                "acknowledge": self.acknowledge, "device": self.device, "discharge": self.discharge,
+                "alert-events": self.alert_events}
+
+    async def alert_events(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+        return await _alert_events(args)
 
 
 async def test_the_nurse_station_board_shows_beds_patients_and_alerts_live_and_a_wall_screen_shows_no_names(

@@ -5,13 +5,20 @@ import type { EventMessage } from "../realtime/protocol";
 
 export type AlertKind = "CRITICAL_RESULT" | "NEWS2_DETERIORATION" | "MEDICATION_OVERDUE";
 export type AlertSeverity = "INFO" | "WARNING" | "URGENT" | "CRITICAL";
-export type RecipientReason = "ORDERING_DOCTOR" | "ON_DUTY" | "DEPARTMENT_HEAD" | "ADMIN";
+export type RecipientReason = "ORDERING_DOCTOR" | "ATTENDING_DOCTOR" | "ON_DUTY" | "DEPARTMENT_HEAD" | "ADMIN";
 
 export const REASON_LABELS: Record<RecipientReason, string> = {
   ORDERING_DOCTOR: "you ordered the test",
+  ATTENDING_DOCTOR: "you are the attending doctor",
   ON_DUTY: "escalated to the doctors on duty",
   DEPARTMENT_HEAD: "escalated to the head of department",
   ADMIN: "escalated to the administrator",
+};
+
+export const KIND_LABELS: Record<AlertKind, string> = {
+  CRITICAL_RESULT: "Critical result",
+  NEWS2_DETERIORATION: "NEWS2 deterioration",
+  MEDICATION_OVERDUE: "Medication overdue",
 };
 
 export const ESCALATION_LEVEL_LABELS = ["Not escalated", "Doctors on duty", "Head of department", "Administrator"];
@@ -38,6 +45,8 @@ export interface OpenAlert {
   reason: RecipientReason;
   raisedAt: string;
   analytes: AlertAnalyte[];
+  /** The admission the patient was in when it was raised (a NEWS2 alert; a critical result of an inpatient). */
+  admissionId?: string | null;
 }
 
 export interface ResultToView {
@@ -73,6 +82,22 @@ export interface AlertAcknowledged {
   acknowledgedAt: string;
 }
 
+/** Why an alert stopped being relevant (domain.alerts.AlertResolution). */
+export type AlertResolution = "DISCHARGED" | "ADMISSION_CANCELLED" | "NEWS2_BACK_TO_LOW";
+
+export const RESOLUTION_LABELS: Record<AlertResolution, string> = {
+  DISCHARGED: "the patient was discharged",
+  ADMISSION_CANCELLED: "the admission was cancelled",
+  NEWS2_BACK_TO_LOW: "NEWS2 is back to low",
+};
+
+/** `alert.resolved` (user:{id} of every recipient, and ward:{id}): off every board, acknowledged or not. */
+export interface AlertResolved {
+  alertId: string;
+  reason: AlertResolution | string;
+  resolvedAt: string;
+}
+
 const byRaised = (a: OpenAlert, b: OpenAlert) => a.raisedAt.localeCompare(b.raisedAt) || a.alertId.localeCompare(b.alertId);
 const byRelease = (a: ResultToView, b: ResultToView) => b.releasedAt.localeCompare(a.releasedAt) || a.orderId.localeCompare(b.orderId);
 
@@ -96,6 +121,10 @@ export function applyAlertEvent(alerts: OpenAlert[], message: EventMessage): Ope
     }
     case "alert.acknowledged": {
       const { alertId } = message.data as AlertAcknowledged;
+      return alerts.filter((a) => a.alertId !== alertId);
+    }
+    case "alert.resolved": {
+      const { alertId } = message.data as AlertResolved;
       return alerts.filter((a) => a.alertId !== alertId);
     }
     default:

@@ -48,10 +48,33 @@ describe("the census board", () => {
   });
 });
 
+describe("the census's beds out of service", () => {
+  const moved = (bedId: string, bedNumber: string, previousStatus: string, status: string, at: string) =>
+    event("census.updated", { wardId: "w1", roomType: "GENERAL", bedId, bedNumber, previousStatus, status, statusChangedAt: at });
+
+  it("lists the beds in cleaning, maintenance or held, longest first, with since when; a bed back in service leaves", () => {
+    let board: CensusBoard = { ...census, unavailableBeds: [{ bedId: "b2", bedNumber: "101-B", wardId: "w1", roomType: "GENERAL", status: "CLEANING", statusChangedAt: "2026-11-26T06:00:00Z" }] };
+    board = applyCensusEvent(board, moved("b1", "101-A", "OCCUPIED", "CLEANING", "2026-11-26T07:00:00Z"));
+    board = applyCensusEvent(board, moved("b9", "102-A", "AVAILABLE", "MAINTENANCE", "2026-11-26T05:00:00Z"));
+    expect(board.unavailableBeds!.map((b) => [b.bedNumber, b.status])).toEqual([["102-A", "MAINTENANCE"], ["101-B", "CLEANING"], ["101-A", "CLEANING"]]);
+    // Cleaned: off the list; the same bed under maintenance: its new state and its new since-when.
+    board = applyCensusEvent(board, moved("b2", "101-B", "CLEANING", "AVAILABLE", "2026-11-26T07:10:00Z"));
+    board = applyCensusEvent(board, moved("b1", "101-A", "CLEANING", "MAINTENANCE", "2026-11-26T07:20:00Z"));
+    expect(board.unavailableBeds).toEqual([
+      { bedId: "b9", bedNumber: "102-A", wardId: "w1", roomType: "GENERAL", status: "MAINTENANCE", statusChangedAt: "2026-11-26T05:00:00Z" },
+      { bedId: "b1", bedNumber: "101-A", wardId: "w1", roomType: "GENERAL", status: "MAINTENANCE", statusChangedAt: "2026-11-26T07:20:00Z" },
+    ]);
+    expect(durationSince(board.unavailableBeds![1]!.statusChangedAt, Date.parse("2026-11-26T07:45:00Z"))).toBe("25 min");
+  });
+});
+
 describe("the ward board", () => {
   it("a bed's new state, version and since-when; a freed bed holds nobody", () => {
-    const cleaned = applyWardEvent(ward, event("bed.updated", { bedId: "b2", roomId: "r1", status: "AVAILABLE", previousStatus: "CLEANING", version: 8, updatedAt: "2026-11-26T07:01:00Z" }));
-    expect(cleaned.rooms[0]!.beds[1]).toMatchObject({ status: "AVAILABLE", version: 8, updatedAt: "2026-11-26T07:01:00Z" });
+    const cleaned = applyWardEvent(ward, event("bed.updated", { bedId: "b2", roomId: "r1", status: "AVAILABLE", previousStatus: "CLEANING", version: 8, updatedAt: "2026-11-26T07:01:00Z", statusChangedAt: "2026-11-26T07:01:00Z" }));
+    expect(cleaned.rooms[0]!.beds[1]).toMatchObject({ status: "AVAILABLE", version: 8, statusChangedAt: "2026-11-26T07:01:00Z" });
+    // A bed update that is not a change of state (a note) keeps the time the bed entered its state.
+    const noted = applyWardEvent(cleaned, event("bed.updated", { bedId: "b2", roomId: "r1", status: "AVAILABLE", previousStatus: "AVAILABLE", version: 9, updatedAt: "2026-11-26T07:30:00Z", statusChangedAt: "2026-11-26T07:01:00Z" }));
+    expect(noted.rooms[0]!.beds[1]!.statusChangedAt).toBe("2026-11-26T07:01:00Z");
     expect([cleaned.counts.available, cleaned.counts.cleaning]).toEqual([1, 0]);
     const discharged = applyWardEvent(cleaned, event("bed.updated", { bedId: "b1", roomId: "r1", status: "CLEANING", previousStatus: "OCCUPIED", version: 4, updatedAt: "2026-11-26T08:00:00Z", admissionId: "a1" }));
     expect(discharged.rooms[0]!.beds[0]!.admission).toBeNull();
@@ -82,6 +105,11 @@ describe("the ward board", () => {
     board = applyWardEvent(board, event("alert.escalated", { alertId: "al1", escalationLevel: 1 }));
     expect(board.rooms[0]!.beds[0]!.admission?.alerts).toMatchObject([{ alertId: "al1", escalationLevel: 1 }]);
     board = applyWardEvent(board, event("alert.acknowledged", { alertId: "al1" }));
+    expect(board.rooms[0]!.beds[0]!.admission?.alerts).toEqual([]);
+    // alert.resolved (discharge, cancelled admission, NEWS2 back to low) takes it off the ward board too.
+    board = applyWardEvent(board, event("alert.posted", { alert: { ...alert, alertId: "al2" } }));
+    expect(board.rooms[0]!.beds[0]!.admission?.alerts).toMatchObject([{ alertId: "al2" }]);
+    board = applyWardEvent(board, event("alert.resolved", { alertId: "al2", reason: "NEWS2_BACK_TO_LOW", resolvedAt: "2026-11-26T09:00:00Z" }));
     expect(board.rooms[0]!.beds[0]!.admission?.alerts).toEqual([]);
     expect(applyWardEvent(board, event("something.else", {}))).toBe(board);
   });

@@ -52,17 +52,34 @@ export interface RoomTypeCensus extends BedCounts {
   roomType: RoomType;
 }
 
+/** The states a bed is neither free nor in use in: the census lists these beds with since when. */
+export const UNAVAILABLE_STATES: readonly BedState[] = ["CLEANING", "MAINTENANCE", "RESERVED"];
+
+/** A bed neither AVAILABLE nor OCCUPIED, and when it entered its state (domain/boards.py CensusBed). */
+export interface CensusBed {
+  bedId: string;
+  bedNumber: string;
+  wardId: string;
+  roomType: RoomType;
+  status: BedState;
+  statusChangedAt: string;
+}
+
 export interface CensusBoard extends BedCounts {
   byWard: WardCensus[];
   byRoomType: RoomTypeCensus[];
+  /** Longest in their state first. */
+  unavailableBeds?: CensusBed[];
 }
 
 export interface CensusUpdated {
   wardId: string;
   roomType: RoomType;
   bedId: string;
+  bedNumber: string;
   previousStatus: BedState;
   status: BedState;
+  statusChangedAt: string;
 }
 
 export interface BoardPatient {
@@ -147,8 +164,8 @@ export interface BoardBed {
   status: BedState;
   version: number;
   admission?: BoardAdmission | null;
-  /** When the bed entered its state, when the board knows it (from a bed event, or the room's beds). */
-  updatedAt?: string | null;
+  /** When the bed entered its state (how long it has been in cleaning, say). */
+  statusChangedAt?: string | null;
 }
 
 export interface BoardRoom {
@@ -177,6 +194,8 @@ export interface BedUpdated {
   previousStatus: BedState;
   version: number;
   updatedAt: string;
+  /** When the bed entered `status`. */
+  statusChangedAt?: string;
   reason?: string | null;
   admissionId?: string | null;
 }
@@ -221,12 +240,27 @@ export function occupancyPercent(counts: BedCounts): number {
   return counts.totalBeds === 0 ? 0 : Math.round((counts.occupiedBeds / counts.totalBeds) * 100);
 }
 
+const byLongest = (a: CensusBed, b: CensusBed) =>
+  a.statusChangedAt.localeCompare(b.statusChangedAt) || a.bedId.localeCompare(b.bedId);
+
 export function applyCensusEvent(board: CensusBoard, message: EventMessage): CensusBoard {
   if (message.event !== "census.updated") return board;
   const event = message.data as CensusUpdated;
   const moved = moveCount(board, event.previousStatus, event.status);
+  const unavailable = (board.unavailableBeds ?? []).filter((b) => b.bedId !== event.bedId);
+  if (UNAVAILABLE_STATES.includes(event.status)) {
+    unavailable.push({
+      bedId: event.bedId,
+      bedNumber: event.bedNumber,
+      wardId: event.wardId,
+      roomType: event.roomType,
+      status: event.status,
+      statusChangedAt: event.statusChangedAt,
+    });
+  }
   return {
     ...moved,
+    unavailableBeds: unavailable.sort(byLongest),
     byWard: board.byWard.map((w) => (w.wardId === event.wardId ? moveCount(w, event.previousStatus, event.status) : w)),
     byRoomType: board.byRoomType.map((r) =>
       r.roomType === event.roomType ? moveCount(r, event.previousStatus, event.status) : r,
@@ -296,7 +330,7 @@ export function applyWardEvent(board: WardBoard, message: EventMessage, patient?
               ...bed,
               status: event.status,
               version: event.version,
-              updatedAt: event.updatedAt,
+              statusChangedAt: event.statusChangedAt ?? event.updatedAt,
               admission: event.status === "OCCUPIED" ? (bed.admission ?? null) : null,
             },
       );
@@ -310,7 +344,7 @@ export function applyWardEvent(board: WardBoard, message: EventMessage, patient?
               ...bed,
               status: event.status,
               version: event.version,
-              updatedAt: event.updatedAt,
+              statusChangedAt: event.statusChangedAt ?? event.updatedAt,
               admission: patient ? { ...event.admission, patient } : { ...event.admission },
             },
       );
@@ -354,6 +388,7 @@ export function applyWardEvent(board: WardBoard, message: EventMessage, patient?
     case "alert.verified":
       return onAlert(board, data.alertId as string, (a) => ({ ...a, preliminary: false }));
     case "alert.acknowledged":
+    case "alert.resolved":
       return onAlert(board, data.alertId as string, () => null);
     default:
       return board;

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { screenLinks } from "../screens/admin/Devices";
+import { screenLinks, topicLabel, withTopic } from "../screens/admin/Devices";
 import { captureDeviceToken, isDeviceScreen, storedDeviceToken } from "./device";
 
 const TOKEN = "dev_0123456789abcdefghijklmnopqrstuvwxyzABCDE";
@@ -41,5 +41,17 @@ describe("a screen's device token", () => {
       `https://h.test/ward/w1?device=${TOKEN}`,
       `https://h.test/display/d1?device=${TOKEN}`,
     ]);
+  });
+});
+
+describe("the admin's device-token form", () => {
+  it("adds a waiting room's display topic once, and names it by its department", () => {
+    expect(withTopic("census", "display:d1")).toBe("census, display:d1");
+    expect(withTopic("census, display:d1", "display:d1")).toBe("census, display:d1");
+    expect(withTopic("", "display:d1")).toBe("display:d1");
+    const departments = [{ id: "d1", code: "GEN", name: "General Medicine", runsOpd: true, doctors: [] }];
+    expect(topicLabel("display:d1", departments)).toBe("Waiting room: General Medicine");
+    expect(topicLabel("display:unknown", departments)).toBe("display:unknown");
+    expect(topicLabel("census", null)).toBe("census");
   });
 });

@@ -1,5 +1,6 @@
 // Device tokens for unattended screens (waiting-room displays, ward and census boards): issue one bound
-// to topics, show its token exactly once, see when each was last used, revoke.
+// to topics (a waiting room's `display:{departmentId}` chosen from the departments that run an OPD), show its
+// token exactly once, see when each was last used, revoke.
 
 import { useRef, useState, type FormEvent } from "react";
 import { useApi } from "../../app-context";
@@ -7,7 +8,8 @@ import { IdempotencyKeys } from "../../api/client";
 import { useApiGet } from "../../api/useApiGet";
 import { ApiError } from "../../api/errors";
 import type { Device } from "../../api/types";
-import { Button, ErrorSummary, TextField, asApiError } from "../../components/forms";
+import { opdDepartments, useDepartments, type Department } from "../../api/departments";
+import { Button, ErrorSummary, SelectField, TextField, asApiError } from "../../components/forms";
 import { useDraft } from "../../drafts/useDraft";
 import { formatDateTime } from "../../format";
 
@@ -15,6 +17,21 @@ const TOPIC = /^[a-z]+(:[A-Za-z0-9_-]+)?$/;
 
 export function parseTopics(text: string): string[] {
   return [...new Set(text.split(/[\s,]+/).map((t) => t.trim()).filter(Boolean))];
+}
+
+/** The topics field with `topic` added (once). */
+export function withTopic(text: string, topic: string): string {
+  return parseTopics(`${text}, ${topic}`).join(", ");
+}
+
+/** A topic as a person reads it: "Waiting room: General Medicine" for display:{id} of a known department. */
+export function topicLabel(topic: string, departments: readonly Department[] | null | undefined): string {
+  const [kind, id] = topic.split(":");
+  if (kind === "display" && id) {
+    const department = departments?.find((d) => d.id === id);
+    if (department) return `Waiting room: ${department.name}`;
+  }
+  return topic;
 }
 
 /**
@@ -43,7 +60,7 @@ export function Devices() {
   const [issued, setIssued] = useState<Device | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
   const keys = useRef(new IdempotencyKeys(() => api.newIdempotencyKey()));
-
+  const departments = useDepartments().data?.departments ?? null;
 
   async function create(event: FormEvent) {
     event.preventDefault();
@@ -119,7 +136,7 @@ export function Devices() {
                 <ul className="space-y-1">
                   {screenLinks(issued.topics, issued.token, window.location.origin).map((link) => (
                     <li key={link.topic} className="flex flex-wrap items-center gap-2 text-sm">
-                      <span className="font-mono text-xs">{link.topic}</span>
+                      <span className="text-xs">{topicLabel(link.topic, departments)}</span>
                       <input
                         readOnly
                         aria-label={`Screen link for ${link.topic}`}
@@ -155,6 +172,19 @@ export function Devices() {
           <Button type="submit" disabled={busy}>
             {busy ? "Issuing…" : "Issue token"}
           </Button>
+          {departments ? (
+            <SelectField
+              label="Add a waiting-room display"
+              name="displayDepartment"
+              value=""
+              onValue={(id) => id && setForm((f) => ({ ...f, topics: withTopic(f.topics, `display:${id}`) }))}
+              options={[
+                { value: "", label: "Choose the department…" },
+                ...opdDepartments(departments).map((d) => ({ value: d.id, label: d.name })),
+              ]}
+              className="sm:col-start-2"
+            />
+          ) : null}
         </form>
         <ErrorSummary error={error} placed={["name", "topics"]} />
       </section>
@@ -184,7 +214,9 @@ export function Devices() {
               {devices.map((device) => (
                 <tr key={device.id} className="border-b border-slate-100" data-device={device.name}>
                   <td className="py-2 pr-3 font-medium">{device.name}</td>
-                  <td className="py-2 pr-3 font-mono text-xs">{device.topics.join(", ")}</td>
+                  <td className="py-2 pr-3 text-xs">
+                    {device.topics.map((t) => topicLabel(t, departments)).join(", ")}
+                  </td>
                   <td className="py-2 pr-3">{formatDateTime(device.createdAt)}</td>
                   <td className="py-2 pr-3">{device.lastUsedAt ? formatDateTime(device.lastUsedAt) : "Never"}</td>
                   <td className="py-2 pr-3">

@@ -34,7 +34,7 @@ export function BedTile({ bed, now, selected, onSelect }: BedTileProps) {
   const look = STATE_LOOK[bed.status];
   const since =
     bed.status === "CLEANING" || bed.status === "MAINTENANCE"
-      ? durationSince(bed.updatedAt, now)
+      ? durationSince(bed.statusChangedAt, now)
       : bed.status === "OCCUPIED"
         ? admittedFor(bed.admission?.admissionDate, now)
         : null;

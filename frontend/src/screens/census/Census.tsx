@@ -11,15 +11,18 @@ import {
   ROOM_TYPE_LABELS,
   applyCensusEvent,
   countOf,
+  durationSince,
   isCensusBoard,
   occupancyPercent,
   type BedCounts,
+  type CensusBed,
   type CensusBoard,
   type WardCensus,
 } from "../../boards/beds";
 import { useNow } from "../../hooks/useNow";
 import { LiveStatus } from "../../realtime/react";
 import { boardErrorText, useLiveBoard } from "../../realtime/useLiveBoard";
+import { AdmitTransfer } from "./AdmitTransfer";
 import { StateBadge } from "./BedTile";
 import { WardBeds } from "./WardBeds";
 
@@ -55,10 +58,18 @@ export function Census() {
       ) : (
         <>
           <Totals counts={board} />
+          {role === "ADMIN" || role === "DOCTOR" || role === "NURSE" ? <AdmitTransfer census={board} role={role} /> : null}
           <RoomTypeTable board={board} />
           <div className="space-y-6">
             {board.byWard.map((ward) => (
-              <WardSection key={ward.wardId} ward={ward} now={now} watch={watchesWards} canHousekeep={canHousekeep} />
+              <WardSection
+                key={ward.wardId}
+                ward={ward}
+                unavailable={(board.unavailableBeds ?? []).filter((b) => b.wardId === ward.wardId)}
+                now={now}
+                watch={watchesWards}
+                canHousekeep={canHousekeep}
+              />
             ))}
           </div>
         </>
@@ -128,7 +139,16 @@ function RoomTypeTable({ board }: { board: CensusBoard }) {
   );
 }
 
-function WardSection({ ward, now, watch, canHousekeep }: { ward: WardCensus; now: number; watch: boolean; canHousekeep: boolean }) {
+interface WardSectionProps {
+  ward: WardCensus;
+  /** The ward's beds neither free nor in use, longest first (the census topic's). */
+  unavailable: CensusBed[];
+  now: number;
+  watch: boolean;
+  canHousekeep: boolean;
+}
+
+function WardSection({ ward, unavailable, now, watch, canHousekeep }: WardSectionProps) {
   const headingId = `ward-${ward.wardId}`;
   return (
     <section aria-labelledby={headingId} className="rounded-lg border border-slate-200 bg-white p-4" data-ward={ward.code}>
@@ -147,7 +167,35 @@ function WardSection({ ward, now, watch, canHousekeep }: { ward: WardCensus; now
           ))}
         </span>
       </div>
+      <OutOfService beds={unavailable} now={now} />
       {watch ? <WardBeds wardId={ward.wardId} now={now} canHousekeep={canHousekeep} /> : null}
     </section>
+  );
+}
+
+/** The beds of a ward waiting to be back in service (or held), with how long: from the census topic. */
+function OutOfService({ beds, now }: { beds: CensusBed[]; now: number }) {
+  if (beds.length === 0) return null;
+  return (
+    <div className="mt-3">
+      <h3 className="text-sm font-semibold text-slate-700">Waiting to be back in service</h3>
+      <ul className="mt-1 flex flex-wrap gap-2" data-testid="beds-out-of-service">
+        {beds.map((bed) => (
+          <li
+            key={bed.bedId}
+            className="flex items-center gap-2 rounded border border-slate-200 px-2 py-1 text-sm"
+            data-out-of-service={bed.bedNumber}
+            data-state={bed.status}
+          >
+            <span className="font-mono font-bold">{bed.bedNumber}</span>
+            <StateBadge state={bed.status} />
+            <span className="text-slate-700">
+              {bed.status === "CLEANING" ? "in cleaning" : bed.status === "MAINTENANCE" ? "under maintenance" : "held"} for{" "}
+              {durationSince(bed.statusChangedAt, now) ?? "—"}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }

@@ -1,11 +1,13 @@
 // One ward's beds on the census board, from its live `ward:{wardId}` topic: grouped by room type and room,
-// the beds being cleaned or repaired listed first with how long, and housekeeping's moves on a chosen bed.
+// each bed being cleaned or repaired with how long (its statusChangedAt), and housekeeping's moves on a chosen
+// bed. The list of beds waiting to be back in service is the census topic's (Census.tsx), so every viewer
+// and every wall screen has it.
 // Patient names are not shown here (the census is about beds); the nurse-station board shows who is where.
 
 import { useEffect, useRef, useState } from "react";
 import { IdempotencyKeys } from "../../api/client";
 import type { ApiError } from "../../api/errors";
-import { useApi, useViewer } from "../../app-context";
+import { useApi } from "../../app-context";
 import {
   BED_STATE_LABELS,
   HOUSEKEEPING_MOVES,
@@ -16,18 +18,12 @@ import {
   isWardBoard,
   type BedState,
   type BoardBed,
-  type BoardRoom,
   type WardBoard,
 } from "../../boards/beds";
 import { Button, asApiError } from "../../components/forms";
 import { LiveStatus } from "../../realtime/react";
 import { boardErrorText, useLiveBoard } from "../../realtime/useLiveBoard";
-import { BedTile, StateBadge } from "./BedTile";
-
-interface KnownSince {
-  status: BedState;
-  updatedAt: string | null;
-}
+import { BedTile } from "./BedTile";
 
 interface Props {
   wardId: string;
@@ -36,43 +32,12 @@ interface Props {
 }
 
 export function WardBeds({ wardId, now, canHousekeep }: Props) {
-  const api = useApi();
-  const viewer = useViewer();
   const { board, live, error } = useLiveBoard<WardBoard>({
     topic: `ward:${wardId}`,
     isBoard: isWardBoard,
     apply: applyWardEvent,
   });
-  const [known, setKnown] = useState<Record<string, KnownSince>>({});
-  const asked = useRef(new Set<string>());
   const [selected, setSelected] = useState<string | null>(null);
-
-  // Since when a bed has been in cleaning or maintenance: a bed.updated event says so; for beds already in
-  // that state when the board was read, the room's beds (GET /api/ipd/rooms/{id}/beds) carry updatedAt.
-  useEffect(() => {
-    if (board === null || viewer.kind === "device") return;
-    const rooms = board.rooms.filter(
-      (room) =>
-        !asked.current.has(room.id) &&
-        room.beds.some((b) => (b.status === "CLEANING" || b.status === "MAINTENANCE") && !b.updatedAt),
-    );
-    for (const room of rooms) {
-      asked.current.add(room.id);
-      api
-        .get<{ beds: { id: string; status: BedState; updatedAt?: string | null }[] }>(`/api/ipd/rooms/${room.id}/beds`, {
-          background: true,
-        })
-        .then(
-          (answer) =>
-            setKnown((previous) => {
-              const next = { ...previous };
-              for (const bed of answer.beds) next[bed.id] = { status: bed.status, updatedAt: bed.updatedAt ?? null };
-              return next;
-            }),
-          () => asked.current.delete(room.id),
-        );
-    }
-  }, [board, api, viewer.kind]);
 
   if (error) {
     const forbidden = !("status" in error) && error.code === "forbidden";
@@ -90,16 +55,8 @@ export function WardBeds({ wardId, now, canHousekeep }: Props) {
     );
   }
 
-  const withSince = (bed: BoardBed): BoardBed => {
-    if (bed.updatedAt) return bed;
-    const found = known[bed.id];
-    return found && found.status === bed.status ? { ...bed, updatedAt: found.updatedAt } : bed;
-  };
-  const rooms: BoardRoom[] = board.rooms.map((room) => ({ ...room, beds: room.beds.map(withSince) }));
+  const rooms = board.rooms;
   const allBeds = rooms.flatMap((room) => room.beds);
-  const waiting = allBeds
-    .filter((b) => b.status === "CLEANING" || b.status === "MAINTENANCE")
-    .sort((a, b) => (Date.parse(a.updatedAt ?? "") || Infinity) - (Date.parse(b.updatedAt ?? "") || Infinity));
   const chosen = allBeds.find((b) => b.id === selected) ?? null;
 
   return (
@@ -107,20 +64,6 @@ export function WardBeds({ wardId, now, canHousekeep }: Props) {
       <div className="flex items-center gap-2 text-sm">
         <LiveStatus state={live} />
       </div>
-      {waiting.length > 0 ? (
-        <div>
-          <h3 className="text-sm font-semibold text-slate-700">Waiting to be back in service</h3>
-          <ul className="mt-1 flex flex-wrap gap-2" data-testid="beds-out-of-service">
-            {waiting.map((bed) => (
-              <li key={bed.id} className="flex items-center gap-2 rounded border border-slate-200 px-2 py-1 text-sm" data-out-of-service={bed.bedNumber}>
-                <span className="font-mono font-bold">{bed.bedNumber}</span>
-                <StateBadge state={bed.status} />
-                <span className="text-slate-700">{durationSince(bed.updatedAt, now) ?? "since —"}</span>
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
       {chosen && canHousekeep ? (
         <BedActions key={`${chosen.id}:${chosen.version}`} bed={chosen} now={now} onDone={() => setSelected(null)} />
       ) : null}
@@ -187,7 +130,7 @@ function BedActions({ bed, now, onDone }: { bed: BoardBed; now: number; onDone: 
     }
   }
 
-  const since = durationSince(bed.updatedAt, now);
+  const since = durationSince(bed.statusChangedAt, now);
   return (
     <div role="region" aria-labelledby={`bed-actions-${bed.id}`} className="rounded-md border-2 border-teal-600 bg-teal-50 p-3" data-testid="bed-actions">
       <h3 id={`bed-actions-${bed.id}`} ref={heading} tabIndex={-1} className="font-semibold">

@@ -1,5 +1,6 @@
-// The doctor's open alerts (critical results; deterioration when IPD vitals land), from their own
-// `user:{userId}` topic: each a banner that stays until acknowledged with the action taken. A new alert, or an
+// The doctor's open alerts (critical results, and NEWS2 deterioration of the patients they attend), from their
+// own `user:{userId}` topic: each a banner that stays until acknowledged with the action taken, or until the
+// alert stops being relevant (`alert.resolved`: discharge, cancelled admission, NEWS2 back to low). A new alert, or an
 // escalation, sounds and raises a system notification where permitted. The tablet tells the server the alert
 // is on screen (the receipt: what "delivered" means) once the banner is showing, and the banner shows who else
 // has been told and when it escalates next.
@@ -10,6 +11,7 @@ import type { ApiError } from "../../api/errors";
 import { useApi } from "../../app-context";
 import {
   ESCALATION_LEVEL_LABELS,
+  KIND_LABELS,
   REASON_LABELS,
   applyUserEvent,
   isUserBoard,
@@ -60,7 +62,11 @@ export function AlertsPanel({ userId }: { userId: string }) {
       if (announced.current.has(key)) continue;
       announced.current.add(key);
       playAlertSound();
-      notify(alert.alertId, alert.escalationLevel > 0 ? "Escalated critical alert" : "Critical result", alert.message);
+      const critical = alert.kind === "CRITICAL_RESULT";
+      const title = alert.escalationLevel > 0
+        ? (critical ? "Escalated critical alert" : `Escalated alert: ${KIND_LABELS[alert.kind] ?? alert.kind}`)
+        : (KIND_LABELS[alert.kind] ?? "Alert");
+      notify(alert.alertId, title, alert.message);
     }
   }, [alerts]);
 
@@ -210,7 +216,7 @@ function AlertBanner({ alert }: { alert: OpenAlert }) {
       <div className="flex flex-wrap items-center gap-2">
         <span className="rounded bg-red-700 px-2 py-0.5 text-sm font-bold text-white">
           <span aria-hidden="true">⚠ </span>
-          {alert.kind === "CRITICAL_RESULT" ? "Critical result" : alert.kind.replace(/_/g, " ").toLowerCase()}
+          {KIND_LABELS[alert.kind] ?? alert.kind.replace(/_/g, " ").toLowerCase()}
         </span>
         {alert.preliminary ? <span className="rounded bg-amber-300 px-2 py-0.5 text-sm font-semibold">Preliminary: not yet verified</span> : null}
         {escalated ? (
@@ -242,7 +248,7 @@ function AlertBanner({ alert }: { alert: OpenAlert }) {
       ) : null}
       <p className="mt-1 text-sm text-slate-800">{alert.message}</p>
       <p className="mt-1 text-sm text-slate-700">
-        Raised {formatDateTime(alert.raisedAt)} · to you because {REASON_LABELS[alert.reason]}
+        Raised {formatDateTime(alert.raisedAt)} · to you because {REASON_LABELS[alert.reason] ?? alert.reason.replace(/_/g, " ").toLowerCase()}
         {detail?.escalateAt ? ` · escalates at ${formatDateTime(detail.escalateAt)} unless acknowledged` : ""}
       </p>
       {others.length > 0 ? (

@@ -3,6 +3,7 @@
 // `opd:` topic, then the doctor's admitted patients with their latest NEWS2, live from the ward topics.
 
 import { useRef, useState } from "react";
+import { useNavigate } from "react-router";
 import { IdempotencyKeys } from "../../api/client";
 import type { ApiError } from "../../api/errors";
 import { useApiGet } from "../../api/useApiGet";
@@ -171,6 +172,7 @@ function MyQueue({ doctor }: { doctor: Doctor }) {
                   ) : (
                     <p className="mt-1 text-sm font-semibold text-teal-900">In consultation</p>
                   )}
+                  <OpenConsultation entry={entry} />
                 </li>
               ))}
             </ul>
@@ -214,6 +216,42 @@ function QueueLine({ entry, now }: { entry: OpdQueueEntry; now: number }) {
             ? `Room ${entry.room}`
             : ""}
       </span>
+    </div>
+  );
+}
+
+/** Start the consultation of a called patient (or go back to the one already started) on its own screen. */
+function OpenConsultation({ entry }: { entry: OpdQueueEntry }) {
+  const api = useApi();
+  const navigate = useNavigate();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const keys = useRef(new IdempotencyKeys(() => api.newIdempotencyKey()));
+
+  async function open() {
+    setBusy(true);
+    setError(null);
+    const body = { visitId: entry.visitId };
+    try {
+      const answer = await api.post<{ consultationId: string }>("/api/opd/consultations", body, { idempotencyKey: keys.current.keyFor(body) });
+      keys.current.done();
+      navigate(`/opd/consultations/${answer.consultationId}`);
+    } catch (caught) {
+      const failure = asApiError(caught);
+      const existing = failure.status === 409 ? failure.extra<string>("consultationId") : undefined;
+      if (existing) navigate(`/opd/consultations/${existing}`);
+      else setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="mt-2">
+      <Button className="min-h-11" disabled={busy} onClick={() => void open()}>
+        {entry.status === "CALLED" ? "Start consultation" : "Open consultation"}
+      </Button>
+      <ErrorSummary error={error} />
     </div>
   );
 }

@@ -1,5 +1,6 @@
-// Checking a patient in at the OPD desk, for one department: find them by MRN, mobile or health ID (or
-// register them in the same step), the chief complaint, a doctor of the department or "any doctor", then the
+// Checking a patient in at the OPD desk, for one department (the front desk and ADMIN pick it from the
+// departments that run an OPD): find them by MRN, mobile or health ID (or register them in the same step), the
+// chief complaint, a doctor of the department (with room and whether on duty now) or "any doctor", then the
 // token: shown large, with the estimated wait, and its slip printed (the server's 72 mm HTML slip, printed
 // from a frame on this page). Every check-in carries an Idempotency-Key: a retry after a dropped connection
 // never issues a second token.
@@ -12,11 +13,7 @@ import { useApi } from "../../app-context";
 import { waitText } from "../../boards/display";
 import { Button, ErrorSummary, SelectField, TextField, asApiError } from "../../components/forms";
 import { useDraft } from "../../drafts/useDraft";
-
-export interface DoctorChoice {
-  id: string;
-  name: string;
-}
+import { doctorChoices, opdDepartments, type Department } from "../../api/departments";
 
 interface CheckedIn {
   visitId: string;
@@ -56,9 +53,23 @@ export function identify(text: string): { mrn: string } | { phone: string } | { 
   return null;
 }
 
-export function CheckIn({ departmentId, departmentName, doctors }: { departmentId: string; departmentName: string | null; doctors: DoctorChoice[] }) {
+interface CheckInProps {
+  departmentId: string;
+  departmentName: string | null;
+  /** GET /api/opd/departments (null while loading, or if it could not be read: "any doctor" only). */
+  departments: Department[] | null;
+  /** Given to a desk that works every department (the front desk, ADMIN): the department picker. */
+  onDepartment?: (departmentId: string) => void;
+}
+
+export function CheckIn({ departmentId, departmentName, departments, onDepartment }: CheckInProps) {
   const api = useApi();
-  const [form, setForm, clearForm] = useDraft(`opd.check-in.${departmentId}`, EMPTY);
+  // One draft whatever the department: choosing another keeps who and why, and drops a doctor not of it.
+  const [form, setForm, clearForm] = useDraft("opd.check-in", EMPTY);
+  const department = departments?.find((d) => d.id === departmentId) ?? null;
+  const doctors = doctorChoices(department);
+  const doctorId = doctors.some((d) => d.value === form.doctorId) ? form.doctorId : "";
+  const name = department?.name ?? departmentName;
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<CheckedIn | null>(null);
@@ -69,7 +80,7 @@ export function CheckIn({ departmentId, departmentName, doctors }: { departmentI
   async function submit(event: FormEvent) {
     event.preventDefault();
     const body: Record<string, unknown> = { chiefComplaint: form.complaint.trim(), visitType: form.visitType };
-    if (form.doctorId) body.doctorId = form.doctorId;
+    if (doctorId) body.doctorId = doctorId;
     else body.departmentId = departmentId;
     if (form.newPatient) {
       const age = form.age.trim() === "" ? undefined : Number(form.age);
@@ -110,10 +121,25 @@ export function CheckIn({ departmentId, departmentName, doctors }: { departmentI
   return (
     <section aria-labelledby="check-in-title" className="space-y-4 rounded-lg border border-slate-200 bg-white p-4" data-testid="check-in">
       <h2 id="check-in-title" className="text-lg font-semibold">
-        Check a patient in{departmentName ? ` to ${departmentName}` : ""}
+        Check a patient in{name ? ` to ${name}` : ""}
       </h2>
       {done ? <Issued result={done} onNext={() => setDone(null)} /> : null}
       <form onSubmit={submit} className="space-y-3" aria-label="Check-in">
+        {onDepartment && departments ? (
+          <div className="max-w-sm">
+            <SelectField
+              label="Department"
+              name="departmentId"
+              value={departmentId}
+              onValue={onDepartment}
+              options={[
+                ...(department ? [] : [{ value: departmentId, label: name ?? "Choose the department" }]),
+                ...opdDepartments(departments).map((d) => ({ value: d.id, label: d.name })),
+              ]}
+              error={error}
+            />
+          </div>
+        ) : null}
         <div className="flex flex-wrap gap-4 text-sm" role="radiogroup" aria-label="Patient">
           <label className="flex items-center gap-2">
             <input type="radio" name="who-kind" checked={!form.newPatient} onChange={() => setForm((f) => ({ ...f, newPatient: false }))} />
@@ -174,9 +200,9 @@ export function CheckIn({ departmentId, departmentName, doctors }: { departmentI
           <SelectField
             label="Doctor"
             name="doctorId"
-            value={form.doctorId}
+            value={doctorId}
             onValue={set("doctorId")}
-            options={[{ value: "", label: "Any doctor of the department" }, ...doctors.map((d) => ({ value: d.id, label: `Dr ${d.name}` }))]}
+            options={[{ value: "", label: "Any doctor of the department" }, ...doctors]}
             error={error}
           />
           <SelectField
@@ -192,7 +218,7 @@ export function CheckIn({ departmentId, departmentName, doctors }: { departmentI
             error={error}
           />
         </div>
-        <ErrorSummary error={error} placed={["who", "firstName", "lastName", "gender", "age", "phone", "chiefComplaint", "doctorId", "visitType"]} />
+        <ErrorSummary error={error} placed={["departmentId", "who", "firstName", "lastName", "gender", "age", "phone", "chiefComplaint", "doctorId", "visitType"]} />
         <Button type="submit" disabled={busy}>
           {busy ? "Checking in…" : "Check in and issue token"}
         </Button>

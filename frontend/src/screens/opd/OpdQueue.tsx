@@ -1,9 +1,11 @@
 // The OPD queue view (/opd/queue?departmentId=): a department's tokens today with names, live from its
-// `opd:{departmentId}` topic (the department's doctors, nurses and receptionists, and ADMIN). Without a
-// department: the user's own; a receptionist attached to none sees every department's waiting patients and
-// today's bookings not yet checked in (GET /api/dashboard/receptionist/queue), read on demand.
+// `opd:{departmentId}` topic (the department's doctors, nurses and receptionists, the front desk, and ADMIN).
+// Without a department: the user's own; the front desk (a receptionist attached to none) checks patients in to
+// any department and sees every department's waiting patients, each live from its own `opd:` topic.
 
+import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
+import { opdDepartments, useDepartments, worksEveryDesk, type Department } from "../../api/departments";
 import { useApiGet } from "../../api/useApiGet";
 import { useApi, useSessionState } from "../../app-context";
 import { PRIORITY_LABELS, applyOpdEvent, isOpdBoard, minutesSince, type OpdBoard, type OpdQueueEntry } from "../../boards/opd";
@@ -12,7 +14,7 @@ import { Button, ErrorSummary } from "../../components/forms";
 import { useNow } from "../../hooks/useNow";
 import { LiveStatus } from "../../realtime/react";
 import { boardErrorText, useLiveBoard } from "../../realtime/useLiveBoard";
-import { CheckIn, type DoctorChoice } from "./CheckIn";
+import { CheckIn } from "./CheckIn";
 
 const STATUS_LABELS: Record<string, string> = {
   WAITING: "Waiting",
@@ -23,13 +25,23 @@ const STATUS_LABELS: Record<string, string> = {
 };
 
 export function OpdQueue() {
-  const [params] = useSearchParams();
+  const [params, setParams] = useSearchParams();
   const chosen = params.get("departmentId");
+  const departments = useDepartments().data?.departments ?? null;
   // The user's own department, when none is named: GET /api/opd/queue without one answers it.
   const own = useApiGet<OpdBoard>(chosen ? null : "/api/opd/queue");
   const departmentId = chosen ?? own.data?.departmentId ?? null;
-  if (departmentId) return <DepartmentQueue key={departmentId} departmentId={departmentId} />;
-  if (own.error && own.error.fields.departmentId) return <AllDepartments />;
+  if (departmentId) {
+    return (
+      <DepartmentQueue
+        key={departmentId}
+        departmentId={departmentId}
+        departments={departments}
+        onDepartment={(id) => setParams({ departmentId: id })}
+      />
+    );
+  }
+  if (own.error && own.error.fields.departmentId) return <AllDepartments departments={departments} />;
   return (
     <section className="space-y-3">
       <h1 className="text-2xl font-bold">OPD queue</h1>
@@ -38,7 +50,13 @@ export function OpdQueue() {
   );
 }
 
-function DepartmentQueue({ departmentId }: { departmentId: string }) {
+interface DepartmentQueueProps {
+  departmentId: string;
+  departments: Department[] | null;
+  onDepartment: (departmentId: string) => void;
+}
+
+function DepartmentQueue({ departmentId, departments, onDepartment }: DepartmentQueueProps) {
   const api = useApi();
   const now = useNow(30_000);
   const read = () => api.get<OpdBoard>("/api/opd/queue", { query: { departmentId }, background: true });
@@ -52,10 +70,10 @@ function DepartmentQueue({ departmentId }: { departmentId: string }) {
   const refused = error !== null && !("status" in error) && error.code === "forbidden";
   const once = useApiGet<OpdBoard>(refused ? "/api/opd/queue" : null, { departmentId });
   const shown = refused ? once.data : board;
-  const name = useDepartmentName(departmentId);
+  const displayName = useDepartmentName(departmentId);
+  const name = departments?.find((d) => d.id === departmentId)?.name ?? displayName;
   const { user } = useSessionState();
   const desk = user?.role === "RECEPTIONIST" || user?.role === "ADMIN";
-  const doctors = doctorsOf(shown);
 
   return (
     <section aria-labelledby="queue-title" className="space-y-5" data-testid="opd-queue">
@@ -79,7 +97,14 @@ function DepartmentQueue({ departmentId }: { departmentId: string }) {
           Open the waiting-room display
         </Link>
       </div>
-      {desk ? <CheckIn departmentId={departmentId} departmentName={name} doctors={doctors} /> : null}
+      {desk ? (
+        <CheckIn
+          departmentId={departmentId}
+          departmentName={name}
+          departments={departments}
+          onDepartment={worksEveryDesk(user) ? onDepartment : undefined}
+        />
+      ) : null}
       {error && !refused ? <p role="alert">{boardErrorText(error)}</p> : null}
       {refused ? <ErrorSummary error={once.error} /> : null}
       {shown ? (
@@ -96,15 +121,6 @@ function DepartmentQueue({ departmentId }: { departmentId: string }) {
       )}
     </section>
   );
-}
-
-/** The doctors seen on the department's queue today (the choices for a check-in besides "any doctor"). */
-function doctorsOf(board: OpdBoard | null | undefined): DoctorChoice[] {
-  const found = new Map<string, string>();
-  for (const list of [board?.waitingPatients, board?.inConsultation, board?.completed, board?.missed]) {
-    for (const entry of list ?? []) if (entry.doctorId && entry.doctorName) found.set(entry.doctorId, entry.doctorName);
-  }
-  return [...found].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** The department's name, from its display board (the queue itself carries only the id). */
@@ -163,65 +179,71 @@ function QueueTable({ title, entries, now, testId }: { title: string; entries: O
   );
 }
 
-interface ReceptionToken {
-  id: string;
-  tokenNumber: number;
-  departmentId: string;
-  departmentName: string;
-  patientName: string;
-  mrn: string;
-  age: number;
-  gender: string;
-  doctorName: string | null;
-  status: string;
-  arrivedAt: string;
-  estimatedWaitMinutes?: number | null;
-}
-
-interface ReceptionQueue {
-  waitingPatients: ReceptionToken[];
-  checkInReady: { id: string; patientName?: string; doctorName?: string; appointmentDate?: string }[];
-}
-
-/** Every department's waiting patients, for a desk attached to no department (read on demand). */
-function AllDepartments() {
-  const { data, error, reload } = useApiGet<ReceptionQueue>("/api/dashboard/receptionist/queue");
-  const now = useNow(30_000);
-  const byDepartment = new Map<string, { name: string; tokens: ReceptionToken[] }>();
-  for (const token of data?.waitingPatients ?? []) {
-    const group = byDepartment.get(token.departmentId) ?? { name: token.departmentName, tokens: [] };
-    group.tokens.push(token);
-    byDepartment.set(token.departmentId, group);
-  }
+/**
+ * The front desk (a receptionist attached to no department): check a patient in to any department that runs an
+ * OPD, and every department's waiting patients, each live from its `opd:{departmentId}` topic.
+ */
+function AllDepartments({ departments }: { departments: Department[] | null }) {
+  const withOpd = opdDepartments(departments);
+  const [chosen, setChosen] = useState<string | null>(null);
+  const departmentId = chosen ?? withOpd[0]?.id ?? null;
   return (
-    <section className="space-y-4" data-testid="all-departments">
-      <div className="flex flex-wrap items-center gap-3">
-        <h1 className="text-2xl font-bold">Waiting in every department</h1>
-        <Button variant="secondary" onClick={reload}>
-          Refresh
-        </Button>
+    <section className="space-y-5" data-testid="all-departments">
+      <h1 className="text-2xl font-bold">OPD front desk</h1>
+      {departments === null ? <p role="status">Loading the departments…</p> : null}
+      {departmentId ? (
+        <CheckIn
+          key="front-desk"
+          departmentId={departmentId}
+          departmentName={null}
+          departments={departments}
+          onDepartment={setChosen}
+        />
+      ) : null}
+      <h2 className="text-xl font-semibold">Waiting in every department</h2>
+      <div className="grid gap-4 lg:grid-cols-2">
+        {withOpd.map((department) => (
+          <DepartmentWaiting key={department.id} department={department} />
+        ))}
       </div>
-      <ErrorSummary error={error} />
-      {data && byDepartment.size === 0 ? <p className="text-slate-600">Nobody is waiting.</p> : null}
-      {[...byDepartment.entries()].map(([id, group]) => (
-        <div key={id}>
-          <h2 className="text-lg font-semibold">
-            <Link to={`/opd/queue?departmentId=${id}`} className="text-teal-800 underline">
-              {group.name}
-            </Link>{" "}
-            <span className="text-slate-500">({group.tokens.length} waiting)</span>
-          </h2>
-          <ul className="mt-1 space-y-1 text-sm">
-            {group.tokens.map((t) => (
-              <li key={t.id} data-token={t.tokenNumber}>
-                <span className="inline-block w-10 font-bold tabular-nums">{t.tokenNumber}</span>
-                {t.patientName} <span className="text-slate-500">· {t.mrn}</span> · {t.doctorName ? `Dr ${t.doctorName}` : "any doctor"} ·
-                waiting {minutesSince(t.arrivedAt, now)} min
-              </li>
-            ))}
-          </ul>
-        </div>
-      ))}
     </section>
+  );
+}
+
+/** One department's waiting patients, live (the front desk's overview). */
+function DepartmentWaiting({ department }: { department: Department }) {
+  const api = useApi();
+  const now = useNow(30_000);
+  const { board, live, error } = useLiveBoard<OpdBoard>({
+    topic: `opd:${department.id}`,
+    read: () => api.get<OpdBoard>("/api/opd/queue", { query: { departmentId: department.id }, background: true }),
+    isBoard: isOpdBoard,
+    apply: applyOpdEvent,
+  });
+  const waiting = board?.waitingPatients ?? [];
+  return (
+    <div className="rounded-lg border border-slate-200 bg-white p-3" data-department={department.code} data-department-id={department.id} data-testid="department-waiting">
+      <div className="flex flex-wrap items-center gap-2">
+        <h3 className="text-lg font-semibold">
+          <Link to={`/opd/queue?departmentId=${department.id}`} className="text-teal-800 underline">
+            {department.name}
+          </Link>{" "}
+          <span className="text-slate-500">({board ? `${waiting.length} waiting` : "…"})</span>
+        </h3>
+        <LiveStatus state={live} />
+      </div>
+      {error ? <p role="alert" className="text-sm">{boardErrorText(error)}</p> : null}
+      {board && waiting.length === 0 ? <p className="text-sm text-slate-500">Nobody waiting.</p> : null}
+      <ul className="mt-1 space-y-1 text-sm">
+        {waiting.map((t) => (
+          <li key={t.tokenId} data-token={t.tokenNumber}>
+            <span className="inline-block w-10 font-bold tabular-nums">{t.tokenNumber}</span>
+            {t.patientName} <span className="text-slate-500">· {t.mrn}</span> · {t.doctorName ? `Dr ${t.doctorName}` : "any doctor"} ·
+            waiting {minutesSince(t.arrivedAt, now)} min
+            {t.status === "CALLED" && t.room ? ` · called to room ${t.room}` : ""}
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }

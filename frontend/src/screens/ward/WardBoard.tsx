@@ -2,7 +2,8 @@
 // state, who is in each bed (as the viewer's role may see: nurses and doctors see names and MRNs; a wall
 // screen with a device token sees none), days since admission, the latest vitals with NEWS2 coloured by band
 // (and always written as a number and a word), observations due or overdue, overdue doses, and the open
-// alerts about each patient. Choosing a bed opens it: one keyboard-only form for a set of vitals, and the
+// alerts about each patient (a nurse of the ward, or ADMIN, acknowledges them here with the action taken;
+// they leave on acknowledgement or when resolved). Choosing a bed opens it: one keyboard-only form for a set of vitals, and the
 // last 72 hours as a chart.
 
 import { useCallback, useEffect, useState } from "react";
@@ -32,6 +33,7 @@ import type { EventMessage } from "../../realtime/protocol";
 import { LiveStatus } from "../../realtime/react";
 import { boardErrorText, useLiveBoard } from "../../realtime/useLiveBoard";
 import { STATE_LOOK, StateBadge } from "../census/BedTile";
+import { AcknowledgeAlert } from "./AcknowledgeAlert";
 import { News2Badge } from "./news2";
 import { VitalsForm } from "./VitalsForm";
 import { VitalsTrend } from "./VitalsTrend";
@@ -128,6 +130,9 @@ export function WardBoardScreen() {
   const alerts = beds.flatMap(({ bed }) => (bed.admission?.alerts ?? []).map((alert) => ({ alert, bed })));
   const opened = beds.find(({ bed }) => bed.id === open) ?? null;
   const canChart = viewer.kind === "staff" && ["NURSE", "DOCTOR", "ADMIN"].includes(viewer.user.role);
+  // The ward's nurses may acknowledge its alerts (the server checks they are this ward's); doctors do so
+  // from their tablet, where the alerts are addressed to them.
+  const canAcknowledge = viewer.kind === "staff" && ["NURSE", "ADMIN"].includes(viewer.user.role);
 
   return (
     <div className="space-y-5" data-testid="ward-board">
@@ -148,7 +153,7 @@ export function WardBoardScreen() {
         {viewer.kind === "staff" ? <ChangeWard /> : null}
       </div>
 
-      <WardAlerts alerts={alerts} now={now} />
+      <WardAlerts alerts={alerts} now={now} canAcknowledge={canAcknowledge} />
 
       {opened && opened.bed.admission && canChart ? (
         <BedPanel bed={opened.bed} admission={opened.bed.admission} now={now} onClose={close} />
@@ -185,7 +190,7 @@ function ChangeWard() {
   );
 }
 
-function WardAlerts({ alerts, now }: { alerts: { alert: WardAlert; bed: BoardBed }[]; now: number }) {
+function WardAlerts({ alerts, now, canAcknowledge }: { alerts: { alert: WardAlert; bed: BoardBed }[]; now: number; canAcknowledge: boolean }) {
   if (alerts.length === 0) return null;
   return (
     <section aria-labelledby="ward-alerts" className="rounded-lg border-2 border-red-600 bg-red-50 p-3" data-testid="ward-alerts">
@@ -200,9 +205,10 @@ function WardAlerts({ alerts, now }: { alerts: { alert: WardAlert; bed: BoardBed
               {alert.preliminary ? <span className="ml-2 rounded bg-amber-200 px-1 text-xs">preliminary</span> : null}
             </p>
             <p className="text-sm text-slate-700">
-              Raised {durationSince(alert.raisedAt, now)} ago ({formatDateTime(alert.raisedAt)}) · with the attending doctor
+              Raised {durationSince(alert.raisedAt, now)} ago ({formatDateTime(alert.raisedAt)}) · {alert.kind === "CRITICAL_RESULT" ? "with the ordering doctor" : "with the attending doctor"}
               {alert.escalationLevel > 0 ? ` · escalated: ${ESCALATION_LEVEL_LABELS[alert.escalationLevel] ?? alert.escalationLevel}` : ""}
             </p>
+            {canAcknowledge ? <AcknowledgeAlert alertId={alert.alertId} bedNumber={bed.bedNumber} /> : null}
           </li>
         ))}
       </ul>
@@ -272,7 +278,7 @@ function BedCard({ bed, roomLabel, now, onOpen }: { bed: BoardBed; roomLabel: st
           ) : null}
         </div>
       ) : bed.status === "CLEANING" || bed.status === "MAINTENANCE" ? (
-        <p className="mt-2 text-sm">{bed.updatedAt ? `for ${durationSince(bed.updatedAt, now)}` : null}</p>
+        <p className="mt-2 text-sm">{bed.statusChangedAt ? `for ${durationSince(bed.statusChangedAt, now)}` : null}</p>
       ) : null}
       {onOpen ? (
         <Button variant="secondary" className="mt-auto self-start" onClick={onOpen}>
