@@ -423,7 +423,8 @@ async def latency(config: Config, server: Server, procs: list[Child], writer_pro
         log(f"{label} {rate}/s: {result['completed_rate']:.0f} writes/s done ({result['skipped']} skipped), "
             f"p50 {percentile(run.latencies, 50):.1f} p95 {percentile(run.latencies, 95):.1f} "
             f"p99 {percentile(run.latencies, 99):.1f} ms, delivered {run.delivered}/{run.expected}, "
-            f"gaps {run.gaps}, answers {result['outcomes']}, CPU % {result['cpu']}")
+            f"gaps {run.gaps}, answers {result['outcomes']} (p50 {result['answer_p50_ms']:.0f}, p99 "
+            f"{result['answer_p99_ms']:.0f} ms), CPU % {result['cpu']}")
         runs.append(run)
         await asyncio.sleep(1)
     codes = await close_all(procs)
@@ -762,12 +763,12 @@ def main() -> int:
     started = time.monotonic()
     results = asyncio.run(run(config))
     facts = machine()
+    print(json.dumps({"machine": facts, **results}, indent=1, default=str))
     if {"idle", "latency", "fanout"} <= set(config.phases):
         config.output.write_text(report(config, facts, results))
+        log(f"done in {time.monotonic() - started:.0f} s; wrote {config.output}")
     else:
-        log("not every phase ran: no report written")
-    print(json.dumps({"machine": facts, **results}, indent=1, default=str))
-    log(f"done in {time.monotonic() - started:.0f} s; wrote {config.output}")
+        log(f"done in {time.monotonic() - started:.0f} s; not every phase ran, so no report was written")
     return 0
 
 

@@ -26,7 +26,7 @@ from db.connection import close_pool, start_pool
 from db.ipd import set_discharge_revert_hours
 from db.ipd_care import run_ward_timers, set_news2_escalation_minutes
 from db.realtime import add_socket_closer, remove_socket_closer
-from server import alerts, auth, frontend, health, imaging, ipd, lab, opd, patients, realtime, users
+from server import alerts, auth, frontend, health, imaging, ipd, lab, opd, patients, pharmacy, realtime, users
 from server.errors import EXCEPTION_HANDLERS
 from server.idempotency import idempotency_middleware
 from server.logs import configure_logging
@@ -49,6 +49,7 @@ ROUTES: list[Any] = [
     auth.register,
     *users.ROUTES,
     *patients.ROUTES,
+    *pharmacy.ROUTES,
     *ipd.ROUTES,
     *opd.ROUTES,
     *lab.ROUTES,

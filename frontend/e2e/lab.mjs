@@ -16,9 +16,9 @@ async function openLab(browser, baseURL, email) {
 }
 
 export async function lab(browser, baseURL) {
-  const { email } = await hook("second-technician");
-  const first = await openLab(browser, baseURL, "lab@demo.local");
-  const second = await openLab(browser, baseURL, email);
+  const { emails } = await hook("technicians");
+  const first = await openLab(browser, baseURL, emails[0]);
+  const second = await openLab(browser, baseURL, emails[1]);
 
   const order = await hook("lab-order");
   const row = (page) => page.locator(`[data-order="${order.accessionNumber}"]`);

@@ -46,6 +46,8 @@ EXPECTED: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/api/devices", frozenset({"ADMIN"})),
     ("POST", "/api/devices", frozenset({"ADMIN"})),
     ("POST", f"/api/devices/{X}/revoke", frozenset({"ADMIN"})),
+    # The formulary: prescribers, nurses and the pharmacy look medicines up.
+    ("GET", "/api/pharmacy/medicines", frozenset({"ADMIN", "DOCTOR", "NURSE", "PHARMACY_STAFF"})),
     # Patients: reception registers; lab, radiology and pharmacy see patients only inside their orders.
     ("GET", "/api/patients", STAFF_WITH_PATIENT_LOOKUP),
     ("POST", "/api/patients", frozenset({"ADMIN", "RECEPTIONIST"})),

@@ -57,17 +57,20 @@ async def test_a_doctor_calls_a_patient_writes_the_consultation_and_completes_it
 async def test_the_lab_worklist_is_live_and_takes_an_order_from_sample_to_a_verified_flagged_result(
     run_scenario, client, headers_for
 ):
-    async def second_technician(_: dict[str, Any]) -> dict[str, Any]:
-        # A lab technician of this test's own (the demo password), so no other test's lock-out or role change
-        # of a seeded account can get in the way.
+    async def technicians(_: dict[str, Any]) -> dict[str, Any]:
+        # Two lab technicians of this test's own (with the demo password), so no other test's lock-out or
+        # password change of a seeded account can get in the way.
         lab = await fetchrow("SELECT password_hash FROM users WHERE lower(email) = $1", LAB)
         assert lab is not None
-        email = f"lab-{random_letters().lower()}@demo.local"
-        now = datetime.now(UTC)
-        await insert_row("users", email=email, first_name="Asha", last_name="Verifier", role="LAB_STAFF",
-                         password_hash=lab["password_hash"], is_active=True, sessions_valid_after=now, version=1,
-                         created_at=now, updated_at=now)
-        return {"email": email}
+        emails = []
+        for first_name in ("Asha", "Imran"):
+            email = f"lab-{random_letters().lower()}@demo.local"
+            now = datetime.now(UTC)
+            await insert_row("users", email=email, first_name=first_name, last_name="Technician", role="LAB_STAFF",
+                             password_hash=lab["password_hash"], is_active=True, sessions_valid_after=now, version=1,
+                             created_at=now, updated_at=now)
+            emails.append(email)
+        return {"emails": emails}
 
     async def place_order(_: dict[str, Any]) -> dict[str, Any]:
         found = await _register(client, headers_for)
@@ -81,7 +84,7 @@ async def test_the_lab_worklist_is_live_and_takes_an_order_from_sample_to_a_veri
         assert response.status_code == 201, response.text
         return {"accessionNumber": response.json()["accessionNumber"], "mrn": found["mrn"]}
 
-    output = await run_scenario("lab", hooks={"second-technician": second_technician, "lab-order": place_order})
+    output = await run_scenario("lab", hooks={"technicians": technicians, "lab-order": place_order})
     assert "ok lab" in output
 
 
