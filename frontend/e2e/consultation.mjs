@@ -1,7 +1,8 @@
 // The consultation on a doctor's tablet against the real server: doctor2@ calls the next patient (an emergency
 // just checked in to them), starts the consultation, writes complaint, history, examination and vitals, finds
-// an ICD-10 code by words (Enter adds it), saves with Ctrl+Enter, adds a timestamped note, looks for a medicine
-// and completes the consultation with a follow-up. A reload shows what the server kept.
+// an ICD-10 code by words (Enter adds it), saves with Ctrl+Enter, adds a timestamped note, prescribes Augmentin
+// to a patient allergic to penicillins (overriding the server's warning with a reason) and completes the
+// consultation with a follow-up. A reload shows what the server kept.
 
 import assert from "node:assert/strict";
 import { assertNoPageErrors, hook, newPage, screenshot, signIn } from "./browser.mjs";
@@ -61,9 +62,31 @@ export async function consultation(browser, baseURL) {
   await form.getByRole("button", { name: "Add note" }).click();
   await form.getByTestId("consultation-notes").getByText("Patient advised to return if vomiting starts.").waitFor();
 
-  // The formulary search is the pharmacy API's (GET /api/pharmacy/medicines); this server has none yet.
-  await form.getByLabel("Medicine (brand or generic name)").fill("dolo");
-  await form.getByTestId("medicine-search-problem").waitFor();
+  // Prescribing from the formulary (GET /api/pharmacy/medicines): the patient is allergic to penicillins, so
+  // Augmentin meets the server's allergy warning (409); it goes ahead only with a reason.
+  const prescribe = form.getByTestId("prescribe");
+  await prescribe.getByLabel("Medicine (brand or generic name)").fill("Augmentin");
+  const matches = prescribe.getByRole("list", { name: "Matching medicines" });
+  await matches.getByRole("button", { name: /Augmentin 625 Duo/ }).click();
+  const line = prescribe.locator('[data-line="0"]');
+  await line.getByLabel("Unit").fill("tab");
+  await line.getByLabel("Frequency").selectOption("BD");
+  await line.getByLabel("Days").fill("5");
+  await line.getByLabel("Instructions").fill("after food");
+  const answered = page.waitForResponse((r) => r.url().includes("/prescribe") && r.request().method() === "POST");
+  await prescribe.getByRole("button", { name: "Prescribe", exact: true }).click();
+  assert.equal((await answered).status(), 409);
+  const warned = line.getByTestId("prescription-warnings");
+  await warned.waitFor();
+  assert.match(await warned.innerText(), /Penicillins/);
+  await line.getByLabel("Reason to go ahead anyway").fill("Mild rash only in childhood; tolerated amoxicillin since");
+  const again = page.waitForResponse((r) => r.url().includes("/prescribe") && r.request().method() === "POST");
+  await prescribe.getByRole("button", { name: "Prescribe, overriding the warnings" }).click();
+  assert.equal((await again).status(), 201);
+  const prescribed = form.getByTestId("prescriptions");
+  await prescribed.getByText("Augmentin 625 Duo").waitFor();
+  await prescribed.getByText(/Warning overridden: Mild rash only in childhood/).waitFor();
+  await line.waitFor({ state: "detached" });
 
   // Complete, with a follow-up in a week.
   await form.getByLabel("Follow-up needed").check();
@@ -80,6 +103,10 @@ export async function consultation(browser, baseURL) {
   await form.locator(`[data-testid="diagnosis-codes"] [data-code="${first}"]`).waitFor();
   assert.equal(Number(await form.getByLabel("Temp (°C)").inputValue()), 38.6);
   assert.ok(await form.getByLabel("History").isDisabled(), "a completed consultation is read-only");
+  // The server kept the prescription (the reload read it from GET /api/opd/consultations/{id}), with the reason.
+  const kept = form.getByTestId("prescriptions");
+  await kept.getByText("Augmentin 625 Duo").waitFor();
+  await kept.getByText(/Warning overridden: Mild rash only in childhood/).waitFor();
 
   // Back on the tablet, the patient is no longer called or in the room.
   await page.getByRole("link", { name: "Back to my queue" }).first().click();

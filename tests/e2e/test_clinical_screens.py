@@ -39,7 +39,8 @@ async def test_a_doctor_calls_a_patient_writes_the_consultation_and_completes_it
     run_scenario, client, headers_for
 ):
     async def patient(_: dict[str, Any]) -> dict[str, Any]:
-        # doctor2@'s own queue, as an emergency so "Call next" calls this patient first.
+        # doctor2@'s own queue, as an emergency so "Call next" calls this patient first; allergic to penicillins,
+        # so prescribing Augmentin meets the server's allergy warning.
         found = await _register(client, headers_for)
         doctor = await _doctor(DOCTOR2)
         response = await client.post("/api/opd/check-in", json={
@@ -47,7 +48,13 @@ async def test_a_doctor_calls_a_patient_writes_the_consultation_and_completes_it
             "priority": "EMERGENCY", "priorityReason": "High fever with rigors",
         }, headers=await headers_for(RECEPTION))
         assert response.status_code == 201, response.text
-        return {"tokenNumber": response.json()["token"]["tokenNumber"], "mrn": found["mrn"],
+        token = response.json()["token"]["tokenNumber"]
+        # The coded allergy is clinical: recorded by the doctor the patient is now assigned to.
+        response = await client.put(f"/api/patients/{found['id']}", json={"version": 1, "structuredAllergies": [
+            {"allergen": "Penicillins", "allergenType": "DRUG_CLASS", "severity": "SEVERE", "reaction": "Hives"},
+        ]}, headers=await headers_for(DOCTOR2))
+        assert response.status_code == 200, response.text
+        return {"tokenNumber": token, "mrn": found["mrn"],
                 "name": f"{found['firstName']} {found['lastName']}"}
 
     output = await run_scenario("consultation", hooks={"consult-patient": patient})

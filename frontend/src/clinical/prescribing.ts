@@ -29,6 +29,10 @@ export interface Medicine {
   genericName?: string | null;
   strength?: string | null;
   form?: string | null;
+  category?: string | null;
+  drugClass?: string | null;
+  currentStock?: number;
+  inStock?: boolean;
 }
 
 export interface PrescriptionLine {

@@ -578,8 +578,13 @@ function Prescriptions({ prescriptions }: { prescriptions: Prescription[] }) {
   );
 }
 
-/** The pharmacy's formulary search (the spec's GET /pharmacy/medicines?search=). */
+/** The pharmacy's formulary search (server/pharmacy.py: GET /api/pharmacy/medicines?search=), prices left out for doctors. */
 const MEDICINE_SEARCH = "/api/pharmacy/medicines";
+
+interface MedicineSearch {
+  medicines: Medicine[];
+  total: number;
+}
 
 function Prescribe({ consultationId, onPrescribed }: { consultationId: string; onPrescribed: (p: Prescription) => void }) {
   const api = useApi();
@@ -596,7 +601,7 @@ function Prescribe({ consultationId, onPrescribed }: { consultationId: string; o
     if (q.length < 2) return;
     let live = true;
     const timer = setTimeout(() => {
-      api.get<{ medicines: Medicine[] }>(MEDICINE_SEARCH, { query: { search: q } }).then(
+      api.get<MedicineSearch>(MEDICINE_SEARCH, { query: { search: q } }).then(
         (answer) => {
           if (!live) return;
           setFound(answer.medicines);
@@ -604,8 +609,7 @@ function Prescribe({ consultationId, onPrescribed }: { consultationId: string; o
         },
         (caught: unknown) => {
           if (!live) return;
-          const failure = asApiError(caught);
-          setSearchProblem(failure.status === 404 ? "The formulary search is not available on this server yet, so medicines cannot be picked here." : failure.detail);
+          setSearchProblem(asApiError(caught).detail);
         },
       );
     }, 200);
@@ -676,6 +680,7 @@ function Prescribe({ consultationId, onPrescribed }: { consultationId: string; o
             <li key={m.id}>
               <button type="button" className="block w-full px-3 py-1.5 text-left text-sm hover:bg-teal-50 focus:bg-teal-50 focus:outline-none" onClick={() => pick(m)}>
                 {medicineLabel(m)}
+                {m.inStock === false ? <span className="text-amber-900"> — out of stock</span> : null}
               </button>
             </li>
           ))}
