@@ -9,7 +9,7 @@ SERVICES := $(PY) scripts/devservices.py
 # The staff app (frontend/): `npm ci` only when package-lock.json changed since the last install.
 NPM_STAMP := frontend/node_modules/.package-lock-stamp
 
-.PHONY: run test lint typecheck bench audit-check clean redis-server chromium frontend-build frontend-check
+.PHONY: run test lint typecheck bench audit-check clean redis-server chromium frontend-build frontend-check screenshots
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -64,6 +64,10 @@ test: $(STAMP) redis-server chromium lint typecheck frontend-build frontend-chec
 # websockets server; writes docs/benchmarks.md. A few minutes; not a test.
 bench: $(STAMP) redis-server
 	$(SERVICES) --temp --require-redis -- sh -c '$(PY) -m server.cli migrate && $(PY) -m bench.run'
+
+# Refresh the README's screenshots (docs/screenshots/) from the browser tests.
+screenshots: $(STAMP) redis-server chromium frontend-build
+	$(SERVICES) --temp --require-redis -- sh -c '$(PY) -m server.cli migrate && UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/e2e'
 
 audit-check: $(STAMP)
 	$(SERVICES) --data .data -- $(PY) -m server.cli audit-check

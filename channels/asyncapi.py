@@ -47,6 +47,24 @@ from domain.events import (
     VitalsRecorded,
     VitalsWentOverdue,
 )
+from domain.imaging_events import ImagingOrderCreated, ImagingOrderUpdated, ImagingReportReady, ImagingWorklistBoard
+from domain.lab_events import (
+    LabOrderCreated,
+    LabOrderUpdated,
+    LabResultCorrected,
+    LabResultReleased,
+    LabResultReviewed,
+    LabWorklistBoard,
+)
+from domain.opd_events import (
+    DisplayBoard,
+    DisplayTokenCalled,
+    DisplayTokenRemoved,
+    DisplayTokenUpdated,
+    OpdBoard,
+    OpdTokenRemoved,
+    OpdTokenUpdated,
+)
 from domain.topics import TopicKind
 
 EVENT_PAYLOADS: tuple[type[EventPayload], ...] = (
@@ -55,7 +73,16 @@ EVENT_PAYLOADS: tuple[type[EventPayload], ...] = (
     BedOccupied, VitalsRecorded, VitalsMarkedInError, VitalsWentOverdue, DoseWentOverdue, DoseRecorded,
     # Clinical alerts (db/alerts.py): user:{userId} and ward:{wardId}.
     AlertRaised, AlertPosted, AlertEscalated, AlertVerified, AlertAcknowledged, AlertResolved,
+    # The OPD queue (db/opd.py): opd:{departmentId} with names, display:{departmentId} without.
+    OpdTokenUpdated, OpdTokenRemoved, DisplayTokenUpdated, DisplayTokenCalled, DisplayTokenRemoved,
+    # Worklists and results (db/lab.py, db/imaging.py).
+    LabOrderCreated, LabOrderUpdated, LabResultReleased, LabResultReviewed, LabResultCorrected,
+    ImagingOrderCreated, ImagingOrderUpdated, ImagingReportReady,
 )
+
+# The snapshot `data` of each topic kind that has a board (channels/snapshots.READERS).
+SNAPSHOTS: tuple[type, ...] = (CensusBoard, WardBoard, OpdBoard, DisplayBoard, LabWorklistBoard, ImagingWorklistBoard,
+                               UserBoard)
 
 TOPICS: list[dict[str, str]] = [
     {"name": "census", "carries": "census.updated", "snapshot": "CensusBoard",
@@ -66,20 +93,22 @@ TOPICS: list[dict[str, str]] = [
                 "alert.resolved",
      "snapshot": "WardBoard (patient fields by role; vitals, NEWS2, open alerts, overdue doses per bed)",
      "who": "NURSE rostered or assigned there, DOCTOR, ADMIN; devices listing it (no patient fields)"},
-    {"name": "opd:{departmentId}", "carries": "(OPD issue)", "snapshot": "{} for now",
-     "who": "ADMIN; RECEPTIONIST, DOCTOR, NURSE of that department"},
-    {"name": "display:{departmentId}", "carries": "(OPD issue)", "snapshot": "{} for now",
+    {"name": "opd:{departmentId}", "carries": "opd.token.updated, opd.token.removed",
+     "snapshot": "OpdBoard (with patient names; an audited read)",
+     "who": "ADMIN; RECEPTIONIST, DOCTOR, NURSE of that department (never a device: it uses display:)"},
+    {"name": "display:{departmentId}", "carries": "display.token.updated, display.token.called, display.token.removed",
+     "snapshot": "DisplayBoard (token numbers, rooms, waits; never a name)",
      "who": "any staff; devices listing it"},
-    {"name": "lab:{section}", "carries": "(lab issue)", "snapshot": "{} for now",
-     "who": "LAB_STAFF, ADMIN, DOCTOR; devices listing it"},
-    {"name": "imaging", "carries": "(imaging issue)", "snapshot": "{} for now",
-     "who": "RADIOLOGIST, ADMIN, DOCTOR; devices listing it"},
+    {"name": "lab:{section}", "carries": "lab.order.created, lab.order.updated",
+     "snapshot": "LabWorklistBoard (no names)", "who": "LAB_STAFF, ADMIN, DOCTOR; devices listing it"},
+    {"name": "imaging", "carries": "imaging.order.created, imaging.order.updated, imaging.report.ready",
+     "snapshot": "ImagingWorklistBoard (no names)", "who": "RADIOLOGIST, ADMIN, DOCTOR; devices listing it"},
     {"name": "user:{userId}",
      "carries": "alert.raised, alert.escalated, alert.verified, alert.acknowledged, alert.resolved, "
                 "lab.result.released, lab.result.corrected, lab.result.reviewed",
      "snapshot": "UserBoard (open alerts, results to view)",
      "who": "that user only (never a device)"},
-    {"name": "patients", "carries": "patient.registered", "snapshot": "{} for now",
+    {"name": "patients", "carries": "patient.registered", "snapshot": "{} (no board)",
      "who": "RECEPTIONIST, ADMIN (never a device)"},
 ]
 assert {t["name"].split(":")[0] for t in TOPICS} == {k.value for k in TopicKind}
@@ -110,8 +139,7 @@ def _message(name: str, ref: str, summary: str) -> dict[str, Any]:
 def asyncapi_document(host: str) -> dict[str, Any]:
     config = GatewayConfig()
     types: list[Any] = [Subscribe, Unsubscribe, Receipt, Ack, Auth, Ping, Pong, SnapshotMessage,
-                        SubscribedMessage, ErrorMessage, EventMessage, CensusBoard, WardBoard, UserBoard,
-                        *EVENT_PAYLOADS]
+                        SubscribedMessage, ErrorMessage, EventMessage, *SNAPSHOTS, *EVENT_PAYLOADS]
     _, schemas = msgspec.json.schema_components(types, ref_template="#/components/schemas/{name}")
     client = {
         "subscribe": _message("subscribe", "Subscribe", "Watch a topic; with since, resume after that position"),

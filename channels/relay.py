@@ -1,9 +1,8 @@
 """The outbox relay: publishes committed events to the broker, sweeps up what was missed, prunes history.
 
 Fast path: db.outbox hands each committed transaction's events to `Relay.enqueue` (set as its publisher at
-start-up); one publisher task per process hands them to this process's own gateway at once (`local`: its
-sockets need no round trip through Redis; the copy that comes back from Redis is dropped by seq) and sends
-them to the broker in batches for the other processes, so a request never waits on Redis. Marking them
+start-up); one publisher task per process sends them to the broker in batches, so a request never waits
+on Redis. Marking them
 published is a database write the next publish must not wait for: a second task does it, coalesced (if
 it fails, the sweep publishes those events again, which is harmless).
 
@@ -20,7 +19,7 @@ import logging
 from collections import deque
 from collections.abc import Sequence
 
-from channels.broker import Broker, Handler
+from channels.broker import Broker
 from db import outbox, realtime
 from db.outbox import CommittedEvent
 
@@ -50,11 +49,8 @@ class Relay:
         sweep_interval: float = 1.0,
         sweep_after: float = 1.0,
         prune_interval: float = 300.0,
-        local: Handler | None = None,
     ) -> None:
         self._broker = broker
-        # This process's gateway, when the broker carries events to other processes (not the in-process one).
-        self._local = local
         self._retention_hours = retention_hours
         self._sweep_interval = sweep_interval
         self._sweep_after = sweep_after
@@ -111,12 +107,6 @@ class Relay:
             self._wake.clear()
             while self._pending:
                 batch = [self._pending.popleft() for _ in range(min(self.BATCH, len(self._pending)))]
-                if self._local is not None:
-                    for event in batch:
-                        try:
-                            await self._local(event.topic, event.message)
-                        except Exception:
-                            log.exception("handing an event to this process's gateway failed")
                 try:
                     await self._broker.publish_many([(e.topic, e.message) for e in batch])
                     self._published.extend(e.id for e in batch)

@@ -65,9 +65,7 @@ def create_app(config: Settings | None = None) -> Litestar:
     configure_logging(config.log_format)
     broker = broker_for(config.redis_url)
     gateway = Gateway(GatewayConfig(session_policy=session_policy(config)), realtime.renewal_checker(config))
-    # With Redis, this process's own sockets get its events straight from the relay (no round trip).
-    relay = Relay(broker, retention_hours=config.outbox_retention_hours,
-                  local=gateway.deliver if broker.name == "redis" else None)
+    relay = Relay(broker, retention_hours=config.outbox_retention_hours)
     close_ended_sockets = socket_closer(gateway, broker)  # a disabled user's sockets close at once
 
     background: list[asyncio.Task[None]] = []

@@ -138,3 +138,24 @@ async def test_the_protocol_is_served_as_an_asyncapi_document(client):
     assert {"Subscribe", "SnapshotMessage", "EventMessage", "BedUpdated", "CensusUpdated", "WardBoard"} <= set(schemas)
     for message in document["components"]["messages"].values():
         assert message["payload"]["$ref"].split("/")[-1] in schemas
+
+
+def test_every_event_a_service_can_write_and_every_board_is_in_the_asyncapi_document():
+    import importlib
+    import pkgutil
+
+    import domain
+    from channels.asyncapi import EVENT_PAYLOADS, SNAPSHOTS, asyncapi_document
+    from domain.events import EventPayload
+
+    for module in pkgutil.iter_modules(domain.__path__):
+        importlib.import_module(f"domain.{module.name}")
+
+    def subclasses(cls: type) -> set[type]:
+        found: set[type] = set(cls.__subclasses__())
+        return found | {sub for c in found for sub in subclasses(c)}
+
+    written = {c for c in subclasses(EventPayload) if c.__module__.startswith("domain.") and hasattr(c, "EVENT")}
+    assert written - set(EVENT_PAYLOADS) == set(), "list new event payloads in channels/asyncapi.EVENT_PAYLOADS"
+    schemas = asyncapi_document("localhost")["components"]["schemas"]
+    assert {c.__name__ for c in (*EVENT_PAYLOADS, *SNAPSHOTS)} <= set(schemas)
