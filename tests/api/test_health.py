@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import msgspec
-import pytest
 import uvicorn
 import websockets
 
