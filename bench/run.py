@@ -686,8 +686,8 @@ NOTES = [
     "per socket (uvicorn's websocket protocol writes every frame at once; so does `websockets.broadcast`), "
     "about a tenth is Litestar's and uvicorn's per-message ASGI `send` layers, and the gateway's own code "
     "(topic, seq, per-socket queue) is a few per cent. In the write path the server's time is spread "
-    "over the HTTP stack, the JWT and session check and about ten SQL round trips per write (session, "
-    "lock, update, audit row, two topic counters and two outbox inserts, begin and commit).",
+    "over the HTTP stack, the JWT and session check and seven SQL round trips per write (session, "
+    "lock, update, audit row, one per topic for its counter and events, begin and commit).",
     "- Every event goes through Redis here too, as it does between processes: the single server process "
     "receives its own events back from Redis (no in-process shortcut).",
     "- Changed after profiling: (1) `db.outbox.append` takes a topic's counter and inserts its events in "

@@ -303,14 +303,14 @@ describe("LiveClient", () => {
     const first = latest();
     first.open();
     first.push({ type: "snapshot", topic: "user:u1", epoch: "E1", seq: 0, data: {} });
-    first.push(event("user:u1", 1, "alert.raised", { alertId: "a1" }));
+    first.push(event("user:u1", 1, "alert.raised", { alert: { alertId: "a1" } }));
     first.push(event("user:u1", 2, "alert.escalated", { alertId: "a1" }));
     first.drop(1006);
     await vi.advanceTimersByTimeAsync(300);
     const second = latest();
     second.open();
     second.push({ type: "snapshot", topic: "user:u1", epoch: "E2", seq: 1, data: {} }); // history reset
-    second.push(event("user:u1", 2, "alert.raised", { alertId: "a1" }, "E2"));
+    second.push(event("user:u1", 2, "alert.raised", { alert: { alertId: "a1" } }, "E2"));
     expect(shown).toEqual(["alert.raised", "alert.escalated", "alert.raised"]);
     expect(collectReceipts(first)).toEqual([{ type: "receipt", alertId: "a1" }]);
     expect(collectReceipts(second)).toEqual([]);
@@ -323,10 +323,10 @@ describe("LiveClient", () => {
     await settle();
     latest().open();
     latest().push({ type: "snapshot", topic: "user:u1", epoch: "E1", seq: 0, data: {} });
-    latest().push(event("user:u1", 1, "alert.raised", { alertId: "a1" }));
-    latest().push(event("user:u1", 1, "alert.raised", { alertId: "a1" }));
+    latest().push(event("user:u1", 1, "alert.raised", { alert: { alertId: "a1" } }));
+    latest().push(event("user:u1", 1, "alert.raised", { alert: { alertId: "a1" } }));
     latest().push(event("user:u1", 2, "alert.acknowledged", { alertId: "a1" }));
-    latest().push(event("user:u1", 3, "alert.raised", { alertId: "a2" }));
+    latest().push(event("user:u1", 3, "alert.raised", { alert: { alertId: "a2" } }));
     expect(collectReceipts(latest())).toEqual([
       { type: "receipt", alertId: "a1" },
       { type: "receipt", alertId: "a2" },

@@ -436,7 +436,8 @@ export class LiveClient {
     topic.position = { epoch: topic.position.epoch, seq: message.seq };
     for (const h of topic.handlers) h.onEvent?.(message as EventMessage<never>);
     if (this.options.autoReceipts && message.event.startsWith("alert.") && message.event.endsWith("raised")) {
-      const alertId = (message.data as { alertId?: unknown } | null)?.alertId;
+      // alert.raised carries the alert whole ({alert: {alertId, ...}}), as docs/realtime.md shows.
+      const alertId = (message.data as { alert?: { alertId?: unknown } } | null)?.alert?.alertId;
       if (typeof alertId === "string") this.receipt(alertId);
     }
   }
