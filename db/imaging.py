@@ -21,6 +21,7 @@ from db.outbox import PendingEvent, Position
 from db.patients import live_patient, require_record_access
 from domain.accession import AccessionKind
 from domain.actors import Actor
+from domain.clock import zoned
 from domain.errors import NotFound, PermissionDenied, ValidationFailed
 from domain.imaging import ImagingStatus, ImagingUrgency, check_imaging_transition, parse_modality
 from domain.imaging_events import (
@@ -152,8 +153,7 @@ async def _move(actor: Actor, order: dict[str, Any], target: ImagingStatus, now:
 
 async def schedule(actor: Actor, order_id: UUID, scheduled_at: datetime, *,
                    expected_version: int | None = None) -> dict[str, Any]:
-    if scheduled_at.tzinfo is None:
-        raise ValidationFailed(fields={"scheduledDateTime": "give the time zone (e.g. 2026-11-27T10:30:00+05:30)"})
+    zoned(scheduled_at, "scheduledDateTime")
     now = _now()
     if scheduled_at < now - CLOCK_SKEW:
         raise ValidationFailed(fields={"scheduledDateTime": "is in the past"})

@@ -40,7 +40,7 @@ from db.patients import live_patient, require_record_access
 from domain.accession import AccessionKind, accession_number, day_prefix
 from domain.actors import Actor
 from domain.alert_events import AlertAnalyte
-from domain.clock import day_bounds_utc, hospital_day
+from domain.clock import day_bounds_utc, hospital_day, zoned
 from domain.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from domain.lab import (
     DESCRIPTIVE_ANALYTE_CODES,
@@ -380,8 +380,7 @@ async def collect_sample(
     await require_record_access(actor, order["patient_id"], part="lab-sample")
     now = _now()
     when = collected_at or now
-    if when.tzinfo is None:
-        raise ValidationFailed(fields={"sampleCollectedAt": "give the time zone (e.g. 2026-11-26T10:15:00+05:30)"})
+    zoned(when, "sampleCollectedAt")
     if when > now + CLOCK_SKEW:
         raise ValidationFailed(fields={"sampleCollectedAt": "is in the future"})
     if when < order["order_date"] - CLOCK_SKEW:

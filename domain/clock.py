@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from domain.errors import ValidationFailed
+
 HOSPITAL_TZ = ZoneInfo("Asia/Kolkata")
 
 
@@ -15,6 +17,13 @@ def _require_aware(instant: datetime) -> None:
     # A naive datetime could be UTC or Kolkata time; guessing would move events across midnight.
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError("a naive datetime has no time zone; pass an aware (UTC) datetime")
+
+
+def zoned(value: datetime, field: str) -> datetime:
+    """A time sent by a client, refused (naming `field`) when it carries no zone: we never guess one."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationFailed(fields={field: "Give the time with its zone, e.g. 2026-11-27T10:30:00+05:30"})
+    return value
 
 
 def hospital_time(instant: datetime) -> datetime:

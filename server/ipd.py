@@ -35,7 +35,7 @@ from db import opd as opd_service
 from domain.actors import Actor
 from domain.billing import money
 from domain.boards import CensusBoard, WardBoard
-from domain.clock import day_bounds_utc, hospital_day, hospital_time
+from domain.clock import day_bounds_utc, hospital_day, hospital_time, zoned
 from domain.dosing import FREQUENCY_LABELS, Frequency
 from domain.errors import ValidationFailed
 from domain.events import WardOccupant
@@ -506,9 +506,7 @@ class DischargeResultOut(Struct, rename="camel"):
 
 
 def _aware(value: datetime | None, name: str) -> datetime | None:
-    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-        raise ValidationFailed(fields={name: "Give the time with its zone, e.g. 2026-11-27T10:30:00+05:30"})
-    return value
+    return None if value is None else zoned(value, name)
 
 
 @post("/api/ipd/admissions/{admission_id:uuid}/discharge", guards=[requires(Permission.IPD_DISCHARGE)],

@@ -35,7 +35,7 @@ from db import opd as opd_service
 from domain import icd10
 from domain.actors import Actor
 from domain.appointments import DEFAULT_DURATION_MINUTES, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, DoctorHours
-from domain.clock import day_bounds_utc, hospital_day, hospital_time
+from domain.clock import day_bounds_utc, hospital_day, hospital_time, zoned
 from domain.errors import NotFound, PermissionDenied, PreconditionRequired, ValidationFailed
 from domain.opd import QueuePriority, TokenStatus, VisitType
 from domain.opd_events import DisplayBoard, OpdBoard
@@ -71,12 +71,6 @@ def _sees_money(actor: Actor) -> bool:
 
 def _today() -> date:
     return hospital_day(datetime.now(UTC))
-
-
-def _aware(value: datetime, field: str) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationFailed(fields={field: "Give the time with its zone, e.g. 2026-11-27T10:30:00+05:30"})
-    return value
 
 
 
@@ -917,7 +911,7 @@ async def book_appointment(request: Request[Actor, Any, Any], data: JSONBody[App
                            ) -> Response[AppointmentEnvelope]:
     row = await opd_service.book_appointment(
         request.user, patient_id=data.patient_id, doctor_id=data.doctor_id,
-        start=_aware(data.appointment_date, "appointmentDate"), duration=data.duration_minutes, reason=data.reason,
+        start=zoned(data.appointment_date, "appointmentDate"), duration=data.duration_minutes, reason=data.reason,
     )
     return Response(AppointmentEnvelope(appointment=appointment_out(row)), status_code=201,
                     headers={"ETag": etag(int(row["version"]))})
@@ -941,7 +935,7 @@ async def reschedule_appointment(
         raise PreconditionRequired('Say which version this change is based on: If-Match: "<version>" or `version`')
     row = await opd_service.reschedule_appointment(
         request.user, appointment_id, expected_version=version,
-        start=None if data.appointment_date is UNSET else _aware(data.appointment_date, "appointmentDate"),
+        start=None if data.appointment_date is UNSET else zoned(data.appointment_date, "appointmentDate"),
         duration=None if data.duration_minutes is UNSET else data.duration_minutes,
         doctor_id=None if data.doctor_id is UNSET else data.doctor_id,
         reason=None if data.reason is UNSET else (data.reason or ""),

@@ -26,7 +26,7 @@ async def forwards():
         await _execute("UPDATE beds SET status_changed_at = coalesce(updated_at, created_at, status_changed_at)")
 
     async def run_backwards() -> None:
-        pass  # the column goes with the migration before this one
+        """Nothing to undo: the backfilled column is dropped by the migration before this one."""
 
     manager.add_raw(run)
     manager.add_raw_backwards(run_backwards)

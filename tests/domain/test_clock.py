@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from domain.clock import HOSPITAL_TZ, day_bounds_utc, hospital_day, hospital_time
+from domain.clock import HOSPITAL_TZ, day_bounds_utc, hospital_day, hospital_time, zoned
+from domain.errors import ValidationFailed
 
 IST = timezone(timedelta(hours=5, minutes=30))
 
@@ -86,3 +87,11 @@ def test_day_bounds_agree_with_hospital_day(day: date) -> None:
 
 def test_hospital_zone_is_kolkata() -> None:
     assert str(HOSPITAL_TZ) == "Asia/Kolkata"
+
+
+def test_a_client_time_without_a_zone_is_refused_naming_the_field():
+    aware = datetime(2026, 11, 27, 10, 30, tzinfo=HOSPITAL_TZ)
+    assert zoned(aware, "when") is aware
+    with pytest.raises(ValidationFailed) as refused:
+        zoned(datetime(2026, 11, 27, 10, 30), "sampleCollectedAt")
+    assert set(refused.value.fields) == {"sampleCollectedAt"}
